@@ -1,0 +1,52 @@
+"""Checkpoint files: their keys, their bytes and the hash that guards them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+def encode_json(data: Any) -> bytes:
+    """Canonical JSON bytes: the same data always gives the same bytes (and hash)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def storage_prefix(job_id: object, user_id: str | None, entity_type: str | None,
+                   entity_id: str | None) -> str:
+    """DESIGN.md key layout: documents/{user}/{doc}/… for document jobs, else jobs/{job_id}/…"""
+    if entity_type == "document" and entity_id:
+        return f"documents/{user_id or 'anonymous'}/{entity_id}"
+    return f"jobs/{job_id}"
+
+
+def intermediate_key(prefix: str, stage: str) -> str:
+    return f"{prefix}/stage-{stage}.json"
+
+
+def final_key(prefix: str, stage: str) -> str:
+    return f"{prefix}/{stage}.json"
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """What the job row remembers of one stage's checkpoint (``metadata.checkpoints``)."""
+
+    stage: str
+    path: str
+    hash: str
+    timestamp: str
+    complete: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "path": self.path, "hash": self.hash,
+                "timestamp": self.timestamp, "complete": self.complete}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CheckpointRecord:
+        return cls(d["stage"], d["path"], d["hash"], d["timestamp"], bool(d.get("complete", True)))

@@ -1,0 +1,249 @@
+"""The stage runtime a handler sees: progress, stages, checkpoints, safe points, retries.
+
+A handler is ``fn(ctx) -> dict | None``. It runs its stages with :meth:`JobContext.run_stage`;
+each stage's result is saved as a checkpoint (hashed, recorded on the job row), so a
+resumed job skips the stages it already finished. Long stages call
+:meth:`JobContext.safe_point`, which reports progress, may save an in-stage cursor, and is
+where pause, cancel and shutdown requests take effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+
+from jobdock.jobs.checkpoints import (
+    CheckpointRecord,
+    encode_json,
+    final_key,
+    intermediate_key,
+    sha256_hex,
+    storage_prefix,
+)
+from jobdock.jobs.errors import ErrorRule, classify
+from jobdock.jobs.interrupts import Interrupt, JobInterrupted
+from jobdock.jobs.model import ErrorType, Job
+from jobdock.jobs.registry import Stage
+from jobdock.jobs.retry import OperationRetry
+
+log = logging.getLogger("jobdock.runtime")
+
+T = TypeVar("T")
+_UNSET: Any = object()
+
+
+class RuntimePort(Protocol):
+    """What the context needs from the worker that runs it (storage, job row, control)."""
+
+    def write_blob(self, key: str, data: bytes, *, final: bool) -> None: ...
+
+    def read_blob(self, key: str) -> bytes | None: ...
+
+    def record_checkpoint(self, record: CheckpointRecord, progress: dict[str, Any]) -> None: ...
+
+    def interrupt(self) -> Interrupt | None: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class JobContext:
+    def __init__(
+        self,
+        job: Job,
+        port: RuntimePort,
+        stages: Sequence[Stage] = (),
+        error_rules: Sequence[ErrorRule] = (),
+        operation_retry: OperationRetry | None = None,
+    ) -> None:
+        self.job = job
+        self.port = port
+        self.input: dict[str, Any] = dict(job.input_data or {})
+        self.prefix = storage_prefix(job.id, job.user_id, job.entity_type, job.entity_id)
+        self.error_rules = tuple(error_rules)
+        self.operation_retry = operation_retry or OperationRetry()
+        self._lock = threading.Lock()
+        self._progress: dict[str, Any] = dict(job.progress or {})
+        self.progress_version = 0
+        self._stages: list[Stage] = list(stages)
+        self._current: str | None = None
+        self._checkpoints = {
+            name: CheckpointRecord.from_dict(d)
+            for name, d in (job.metadata or {}).get("checkpoints", {}).items()
+        }
+        self._results: dict[str, Any] = {}
+        self.cursor: Any = None
+        self.stages_run: list[str] = []  # stages executed (not loaded) in this run
+
+    # ---- stages ---------------------------------------------------------------------
+    def plan(self, stages: Sequence[str | Stage]) -> None:
+        """Set this run's stages when they depend on the input (else the job type's)."""
+        self._stages = [s if isinstance(s, Stage) else Stage(s) for s in stages]
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [s.name for s in self._stages]
+
+    def run_stage(self, name: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run one stage, or return its checkpointed result if a verified one exists."""
+        if name not in self.stage_names:
+            self._stages.append(Stage(name))
+        self.check_interrupt()
+        loaded = self._load_checkpoint(name)
+        if loaded is not _UNSET:
+            self._results[name] = loaded
+            return loaded  # type: ignore[no-any-return]
+        self._begin_stage(name)
+        result = fn(*args)
+        self.save_stage_result(name, result)
+        self.cursor = None
+        self._results[name] = result
+        return result
+
+    def stage_result(self, name: str) -> Any:
+        """The result of a stage finished earlier in this run or a previous one."""
+        return self._results[name]
+
+    def _begin_stage(self, name: str) -> None:
+        self._current = name
+        self.stages_run.append(name)
+        self._set_progress(self._stage_start_percent(name), name, f"Starting {name}")
+
+    def _load_checkpoint(self, name: str) -> Any:
+        record = self._checkpoints.get(name)
+        if record is None:
+            return _UNSET
+        raw = self.port.read_blob(record.path)
+        if raw is None or sha256_hex(raw) != record.hash:
+            why = "is missing" if raw is None else "does not match its hash"
+            log.warning("checkpoint %s of job %s %s; redoing stage %s",
+                        record.path, self.job.id, why, name)
+            del self._checkpoints[name]
+            return _UNSET
+        envelope = _decode(raw)
+        if record.complete:
+            return envelope.get("data")
+        self.cursor = envelope.get("cursor")  # partial: resume inside the stage
+        return _UNSET
+
+    # ---- checkpoints -------------------------------------------------------------------
+    def save_stage_result(self, stage: str, data: Any, final: bool = False) -> str:
+        """Save a stage's result; intermediate ones are checkpoints recorded on the job row.
+
+        Returns the storage key. Final results (``{stage}.json``) are outputs kept after
+        the job completes; their bytes are the data's canonical JSON.
+        """
+        if final:
+            key = final_key(self.prefix, stage)
+            self.port.write_blob(key, encode_json(data), final=True)
+            return key
+        return self._write_checkpoint(stage, {"data": data}, complete=True)
+
+    def _write_checkpoint(self, stage: str, body: dict[str, Any], complete: bool) -> str:
+        key = intermediate_key(self.prefix, stage)
+        now = datetime.now(UTC).isoformat()
+        envelope = {"version": "1.0", "job_id": str(self.job.id), "stage": stage,
+                    "complete": complete, "timestamp": now, **body}
+        raw = encode_json(envelope)
+        self.port.write_blob(key, raw, final=False)
+        record = CheckpointRecord(stage, key, sha256_hex(raw), now, complete)
+        self._checkpoints[stage] = record
+        with self._lock:
+            self._progress["checkpoint"] = {"stage": stage, "path": key, "hash": record.hash,
+                                            "timestamp": now, "can_resume": True}
+            progress = dict(self._progress)
+        self.port.record_checkpoint(record, progress)
+        return key
+
+    @property
+    def checkpoints(self) -> dict[str, CheckpointRecord]:
+        return dict(self._checkpoints)
+
+    # ---- progress and safe points ------------------------------------------------------
+    def update_progress(self, percent: float | None = None, stage: str | None = None,
+                        details: str | None = None) -> None:
+        """Report progress. Cheap: the worker writes the newest value at a bounded rate."""
+        self._set_progress(percent, stage, details)
+
+    def safe_point(self, done: int | None = None, total: int | None = None,
+                   details: str | None = None, cursor: Any = _UNSET) -> None:
+        """Report "Processing item {done} of {total}", save ``cursor`` if given, and
+        stop here if a pause, cancel or shutdown was requested."""
+        if done is not None and total:
+            stage = self._current
+            percent = self._stage_start_percent(stage) + self._stage_span(stage) * done / total
+            self._set_progress(percent, stage, details or f"Processing item {done} of {total}")
+        elif details:
+            self._set_progress(None, None, details)
+        if cursor is not _UNSET and self._current is not None:
+            self.cursor = cursor
+            self._write_checkpoint(self._current, {"cursor": cursor}, complete=False)
+        self.check_interrupt()
+
+    def check_interrupt(self) -> None:
+        reason = self.port.interrupt()
+        if reason is not None:
+            raise JobInterrupted(reason)
+
+    def progress_snapshot(self) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            return self.progress_version, dict(self._progress)
+
+    def _set_progress(self, percent: float | None, stage: str | None,
+                      details: str | None) -> None:
+        with self._lock:
+            p = self._progress
+            if percent is not None:
+                p["percent"] = round(max(0.0, min(100.0, float(percent))), 2)
+            if stage is not None:
+                p["stage"] = stage
+                if stage in self.stage_names:
+                    p["stage_index"] = self.stage_names.index(stage)
+                    p["stage_count"] = len(self._stages)
+            if details is not None:
+                p["details"] = details
+            p["updated_at"] = datetime.now(UTC).isoformat()
+            self.progress_version += 1
+
+    def _stage_start_percent(self, stage: str | None) -> float:
+        total = sum(s.weight for s in self._stages) or 1.0
+        done = 0.0
+        for s in self._stages:
+            if s.name == stage:
+                break
+            done += s.weight
+        return 100.0 * done / total
+
+    def _stage_span(self, stage: str | None) -> float:
+        total = sum(s.weight for s in self._stages) or 1.0
+        weight = next((s.weight for s in self._stages if s.name == stage), 0.0)
+        return 100.0 * weight / total
+
+    # ---- in-stage retry ------------------------------------------------------------------
+    def with_retry(self, fn: Callable[[], T], *, attempts: int | None = None,
+                   what: str = "operation") -> T:
+        """Call ``fn``; retry transient failures with short jittered backoff (2/4/8 s...)."""
+        policy = self.operation_retry
+        tries = attempts or policy.attempts
+        for attempt in range(tries):
+            try:
+                return fn()
+            except Exception as exc:
+                kind = classify(exc, self.error_rules).error_type
+                if kind is not ErrorType.TRANSIENT or attempt == tries - 1:
+                    raise
+                delay = policy.delay(attempt)
+                log.info("%s failed (%s); retry %d/%d in %.1fs", what, exc, attempt + 1,
+                         tries - 1, delay)
+                self.port.sleep(delay)
+                self.check_interrupt()
+        raise AssertionError("unreachable")
+
+
+def _decode(raw: bytes) -> dict[str, Any]:
+    import json
+
+    value = json.loads(raw)
+    return value if isinstance(value, dict) else {"data": value}

@@ -1,0 +1,106 @@
+"""The job record (`background_jobs`) and the values its fields take. Names follow DESIGN.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.PROCESSING)
+TERMINAL_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class ErrorType(StrEnum):
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    PAYWALL = "paywall"
+    INVALID = "invalid"
+
+
+DEFAULT_MAX_RETRIES = 3
+
+JSON = dict[str, Any]
+
+
+@dataclass
+class NewJob:
+    """What a caller provides to enqueue a job; everything else gets a default."""
+
+    job_type: str
+    input_data: JSON = field(default_factory=dict)
+    user_id: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    priority: int = 0
+    max_retries: int = DEFAULT_MAX_RETRIES
+    run_at: datetime | None = None
+    metadata: JSON = field(default_factory=dict)
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass
+class Job:
+    id: uuid.UUID
+    user_id: str | None
+    job_type: str
+    entity_type: str | None
+    entity_id: str | None
+    status: JobStatus
+    progress: JSON
+    input_data: JSON
+    output_data: JSON | None
+    metadata: JSON
+    error_message: str | None
+    error_type: ErrorType | None
+    retry_count: int
+    max_retries: int
+    next_retry_at: datetime | None
+    priority: int
+    run_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    heartbeat_at: datetime | None
+    worker_id: str | None
+    pause_requested_at: datetime | None
+    cancel_requested_at: datetime | None
+    paused_at: datetime | None
+    pause_reason: str | None
+    resumed_at: datetime | None
+    resume_count: int
+    last_checkpoint_path: str | None
+    last_checkpoint_stage: str | None
+    checkpoint_hash: str | None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def to_dict(self) -> JSON:
+        """JSON-ready dict with the DESIGN.md field names (timestamps as ISO 8601)."""
+        out: JSON = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, uuid.UUID):
+                value = str(value)
+            out[f.name] = value
+        return out
+
+
+JOB_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Job))

@@ -1,0 +1,102 @@
+"""Job types: the public API to declare one and the registry the worker reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobdock.jobs.errors import ErrorRule
+from jobdock.jobs.retry import RetryPolicy
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named stage; ``weight`` is its share of the progress bar (relative)."""
+
+    name: str
+    weight: float = 1.0
+
+
+Handler = Callable[..., Any]
+
+
+@dataclass
+class JobType:
+    name: str
+    handler: Handler
+    label: str
+    stages: tuple[Stage, ...] = ()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    error_rules: tuple[ErrorRule, ...] = ()
+    keep_intermediate: bool = False
+    description: str = ""
+
+
+class UnknownJobType(LookupError):
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        names = ", ".join(sorted(known)) or "none"
+        super().__init__(f"unknown job type {name!r} (registered: {names})")
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._types: dict[str, JobType] = {}
+
+    def add(self, job_type: JobType) -> JobType:
+        self._types[job_type.name] = job_type
+        return job_type
+
+    def get(self, name: str) -> JobType:
+        try:
+            return self._types[name]
+        except KeyError:
+            raise UnknownJobType(name, self._types) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+    def names(self) -> list[str]:
+        return sorted(self._types)
+
+    def all(self) -> list[JobType]:
+        return [self._types[n] for n in self.names()]
+
+    def job_type(
+        self,
+        name: str,
+        *,
+        label: str | None = None,
+        stages: Sequence[str | Stage] = (),
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
+        error_rules: Sequence[ErrorRule] = (),
+        keep_intermediate: bool = False,
+        description: str = "",
+    ) -> Callable[[Handler], Handler]:
+        """Decorator: register ``fn(ctx) -> dict | None`` as the handler of ``name``."""
+        policy = retry or RetryPolicy()
+        if max_retries is not None:
+            policy = RetryPolicy(policy.base_seconds, policy.cap_seconds, policy.jitter, max_retries)
+
+        def register(fn: Handler) -> Handler:
+            self.add(
+                JobType(
+                    name=name,
+                    handler=fn,
+                    label=label or name.replace("_", " ").capitalize(),
+                    stages=tuple(s if isinstance(s, Stage) else Stage(s) for s in stages),
+                    retry=policy,
+                    error_rules=tuple(error_rules),
+                    keep_intermediate=keep_intermediate,
+                    description=description or (fn.__doc__ or "").strip().split("\n")[0],
+                )
+            )
+            return fn
+
+        return register
+
+
+default_registry = Registry()
+job_type = default_registry.job_type

@@ -1,0 +1,55 @@
+"""The job state machine, written once.
+
+Who moves a job out of each state:
+
+- ``pending``: a worker claims it (processing); an admin pauses (paused), cancels
+  (cancelled, then deleted) or force-fails it (failed).
+- ``processing``: its worker completes it, fails it, pauses it at a safe point, hands it
+  back on shutdown (pending) or stops it on cancel (cancelled); the rescuer hands it
+  back when its heartbeat expired (pending); an admin force-fails it (failed).
+- ``paused``: an admin resumes (pending), cancels or force-fails it.
+- ``failed``: the retry scheduler or an admin retry re-queues it (pending); an admin
+  cancels it.
+- ``cancelled``: an admin retry re-queues it (pending).
+- ``completed``: terminal.
+
+Every transition is a compare-and-set on ``status`` in the store; the table below is
+what the admin service checks first, to refuse with a clear message.
+"""
+
+from __future__ import annotations
+
+from jobdock.jobs.model import JobStatus
+
+P, R, Z, C, F, X = (
+    JobStatus.PENDING,
+    JobStatus.PROCESSING,
+    JobStatus.PAUSED,
+    JobStatus.COMPLETED,
+    JobStatus.FAILED,
+    JobStatus.CANCELLED,
+)
+
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    P: frozenset({R, Z, X, F}),
+    R: frozenset({C, F, Z, P, X}),
+    Z: frozenset({P, X, F}),
+    F: frozenset({P, X}),
+    X: frozenset({P}),
+    C: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    """Raised when an action is not allowed from a job's current status."""
+
+    def __init__(self, job_id: object, status: str, verb: str, allowed: str = "") -> None:
+        self.job_id = job_id
+        self.status = status
+        self.verb = verb
+        hint = f"; only {allowed} jobs can be" if allowed else ""
+        super().__init__(f"cannot {verb} job {job_id}: it is {status}{hint}")
+
+
+def can_transition(current: JobStatus, target: JobStatus) -> bool:
+    return target in TRANSITIONS[JobStatus(current)]

@@ -1,0 +1,6 @@
+"""Job stores: one protocol, a Postgres and an SQLite implementation, one migrator."""
+
+from jobdock.store.base import ControlFlags, JobFilter, Store, StoreUnavailable
+from jobdock.store.factory import open_store
+
+__all__ = ["ControlFlags", "JobFilter", "Store", "StoreUnavailable", "open_store"]

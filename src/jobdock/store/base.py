@@ -1,0 +1,322 @@
+"""The store contract, written once over a dialect's named queries.
+
+Each dialect subclass supplies how to run a named query and how values travel
+(timestamps, JSON, ids, lists); every method here reads as a catalogue entry,
+noun first (``job_claim``, ``job_set_...``, ``file_add``). Transitions are guarded
+updates: a method returns ``False``/``None`` when the compare-and-set lost the race.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from jobdock.jobs.checkpoints import CheckpointRecord
+from jobdock.jobs.model import JOB_FIELDS, ErrorType, Job, JobStatus, NewJob
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached or opened; the message is one readable line."""
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    statuses: tuple[str, ...] | None = None
+    job_type: str | None = None
+    stage: str | None = None
+    user_id: str | None = None
+    text: str | None = None
+    sort: str = "created"  # or "updated"
+    limit: int = 50
+    after: tuple[datetime, uuid.UUID] | None = None  # keyset cursor: (sort timestamp, id)
+
+
+@dataclass(frozen=True)
+class ControlFlags:
+    id: uuid.UUID
+    status: str
+    worker_id: str | None
+    pause_requested: bool
+    cancel_requested: bool
+    pause_reason: str | None
+
+
+_JSON_FIELDS = ("progress", "input_data", "output_data", "metadata")
+_TIME_FIELDS = tuple(
+    f for f in JOB_FIELDS if f.endswith("_at") and f not in ("next_retry_at",)
+) + ("next_retry_at",)
+
+
+class Store(ABC):
+    dialect: str
+
+    # ---- dialect hooks ------------------------------------------------------------------
+    @abstractmethod
+    async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run a named query and return its rows as dicts (committed)."""
+
+    @abstractmethod
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations; return the versions applied."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def enc_time(self, value: datetime | None) -> Any: ...
+
+    @abstractmethod
+    def dec_time(self, value: Any) -> datetime | None: ...
+
+    @abstractmethod
+    def enc_json(self, value: Any) -> Any: ...
+
+    @abstractmethod
+    def dec_json(self, value: Any) -> Any: ...
+
+    @abstractmethod
+    def enc_list(self, values: Sequence[Any] | None) -> Any: ...
+
+    def enc_id(self, value: uuid.UUID | str) -> Any:
+        return str(value)
+
+    # ---- decoding -------------------------------------------------------------------------
+    def row_to_job(self, row: dict[str, Any]) -> Job:
+        values = {name: row[name] for name in JOB_FIELDS}
+        values["id"] = uuid.UUID(str(row["id"]))
+        for name in _JSON_FIELDS:
+            values[name] = self.dec_json(row[name])
+        for name in _TIME_FIELDS:
+            values[name] = self.dec_time(row[name])
+        values["status"] = JobStatus(row["status"])
+        values["error_type"] = ErrorType(row["error_type"]) if row["error_type"] else None
+        values["progress"] = values["progress"] or {}
+        values["input_data"] = values["input_data"] or {}
+        values["metadata"] = values["metadata"] or {}
+        return Job(**values)
+
+    async def _jobs(self, name: str, params: dict[str, Any]) -> list[Job]:
+        return [self.row_to_job(r) for r in await self.fetch(name, params)]
+
+    async def _one_job(self, name: str, params: dict[str, Any]) -> Job | None:
+        rows = await self._jobs(name, params)
+        return rows[0] if rows else None
+
+    async def _ids(self, name: str, params: dict[str, Any]) -> set[uuid.UUID]:
+        return {uuid.UUID(str(r["id"])) for r in await self.fetch(name, params)}
+
+    async def _changed(self, name: str, params: dict[str, Any]) -> bool:
+        return bool(await self.fetch(name, params))
+
+    # ---- inserting ------------------------------------------------------------------------
+    def _new_job_params(self, new: NewJob, now: datetime) -> dict[str, Any]:
+        return {
+            "id": self.enc_id(new.id), "user_id": new.user_id, "job_type": new.job_type,
+            "entity_type": new.entity_type, "entity_id": new.entity_id,
+            "input_data": self.enc_json(new.input_data), "metadata": self.enc_json(new.metadata),
+            "max_retries": new.max_retries, "priority": new.priority,
+            "run_at": self.enc_time(new.run_at or now), "now": self.enc_time(now),
+        }
+
+    async def job_insert(self, new: NewJob, now: datetime) -> Job:
+        job = await self._one_job("job_insert", self._new_job_params(new, now))
+        assert job is not None
+        return job
+
+    async def job_insert_many(self, news: Sequence[NewJob], now: datetime) -> list[uuid.UUID]:
+        if not news:
+            return []
+        rows = []
+        for new in news:
+            row = asdict(new)
+            row["id"] = str(new.id)
+            row["run_at"] = new.run_at.isoformat() if new.run_at else None
+            rows.append(row)
+        await self.fetch("job_insert_many", {"rows": self.enc_json(rows),
+                                             "now": self.enc_time(now)})
+        return [n.id for n in news]
+
+    # ---- reading --------------------------------------------------------------------------
+    async def job_get(self, job_id: uuid.UUID, user_id: str | None = None) -> Job | None:
+        return await self._one_job("job_get", {"id": self.enc_id(job_id), "user_id": user_id})
+
+    async def job_list(self, f: JobFilter) -> list[Job]:
+        name = "job_list_by_updated" if f.sort == "updated" else "job_list_by_created"
+        after_ts, after_id = f.after if f.after else (None, None)
+        return await self._jobs(name, {
+            "statuses": self.enc_list(f.statuses), "job_type": f.job_type, "stage": f.stage,
+            "user_id": f.user_id, "text": f"%{f.text}%" if f.text else None,
+            "after_ts": self.enc_time(after_ts),
+            "after_id": self.enc_id(after_id) if after_id else None, "limit": f.limit,
+        })
+
+    async def job_counts(self, user_id: str | None = None) -> dict[str, int]:
+        rows = await self.fetch("job_counts", {"user_id": user_id})
+        counts = {s.value: 0 for s in JobStatus}
+        counts.update({r["status"]: int(r["n"]) for r in rows})
+        return counts
+
+    async def job_stages(self) -> list[str]:
+        return [r["stage"] for r in await self.fetch("job_stages", {})]
+
+    async def job_outstanding(self) -> int:
+        return int((await self.fetch("job_outstanding", {}))[0]["n"])
+
+    async def job_changed_since(self, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        rows = await self.fetch("job_changed_since", {"since": self.enc_time(since),
+                                                      "limit": limit})
+        return [{**r, "id": str(r["id"]), "updated_at": self.dec_time(r["updated_at"])}
+                for r in rows]
+
+    # ---- the worker's verbs -----------------------------------------------------------------
+    async def job_claim(self, worker_id: str, limit: int, types: Sequence[str] | None,
+                        now: datetime) -> list[Job]:
+        jobs = await self._jobs("job_claim", {
+            "worker_id": worker_id, "limit": limit, "types": self.enc_list(types),
+            "now": self.enc_time(now)})
+        jobs.sort(key=lambda j: (-j.priority, j.created_at, str(j.id)))
+        return jobs
+
+    async def job_sync_progress(self, worker_id: str, progress: dict[uuid.UUID, dict[str, Any]],
+                                now: datetime) -> set[uuid.UUID]:
+        rows = [{"id": str(i), "progress": p} for i, p in progress.items()]
+        return await self._ids("job_sync_progress", {
+            "rows": self.enc_json(rows), "worker_id": worker_id, "now": self.enc_time(now)})
+
+    async def job_control_flags(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ControlFlags]:
+        rows = await self.fetch("job_control_flags", {"ids": self.enc_list([str(i) for i in ids])})
+        flags = {}
+        for r in rows:
+            job_id = uuid.UUID(str(r["id"]))
+            flags[job_id] = ControlFlags(job_id, r["status"], r["worker_id"],
+                                         r["pause_requested_at"] is not None,
+                                         r["cancel_requested_at"] is not None, r["pause_reason"])
+        return flags
+
+    async def job_heartbeat(self, worker_id: str, ids: Iterable[uuid.UUID],
+                            now: datetime) -> set[uuid.UUID]:
+        return await self._ids("job_heartbeat", {
+            "ids": self.enc_list([str(i) for i in ids]), "worker_id": worker_id,
+            "now": self.enc_time(now)})
+
+    async def job_record_checkpoint(self, job_id: uuid.UUID, worker_id: str,
+                                    record: CheckpointRecord, progress: dict[str, Any],
+                                    now: datetime) -> bool:
+        return await self._changed("job_record_checkpoint", {
+            "id": self.enc_id(job_id), "worker_id": worker_id, "path": record.path,
+            "stage": record.stage, "hash": record.hash, "progress": self.enc_json(progress),
+            "record": self.enc_json(record.to_dict()), "now": self.enc_time(now)})
+
+    async def job_complete(self, job_id: uuid.UUID, worker_id: str, output: Any,
+                           progress: dict[str, Any], now: datetime) -> bool:
+        return await self._changed("job_complete", {
+            "id": self.enc_id(job_id), "worker_id": worker_id, "output": self.enc_json(output),
+            "progress": self.enc_json(progress), "now": self.enc_time(now)})
+
+    async def job_complete_many(self, worker_id: str,
+                                results: Sequence[tuple[uuid.UUID, Any, dict[str, Any] | None]],
+                                now: datetime) -> set[uuid.UUID]:
+        rows = [{"id": str(i), "output": o, "progress": p} for i, o, p in results]
+        return await self._ids("job_complete_many", {
+            "rows": self.enc_json(rows), "worker_id": worker_id, "now": self.enc_time(now)})
+
+    async def job_fail(self, job_id: uuid.UUID, worker_id: str, *, error_message: str,
+                       error_type: ErrorType, next_retry_at: datetime | None,
+                       progress: dict[str, Any], metadata: dict[str, Any],
+                       now: datetime) -> bool:
+        return await self._changed("job_fail", {
+            "id": self.enc_id(job_id), "worker_id": worker_id, "error_message": error_message,
+            "error_type": error_type.value, "next_retry_at": self.enc_time(next_retry_at),
+            "progress": self.enc_json(progress), "metadata": self.enc_json(metadata),
+            "now": self.enc_time(now)})
+
+    async def job_pause_at_safe_point(self, job_id: uuid.UUID, worker_id: str, reason: str,
+                                      progress: dict[str, Any], now: datetime) -> bool:
+        return await self._changed("job_pause_at_safe_point", {
+            "id": self.enc_id(job_id), "worker_id": worker_id, "reason": reason,
+            "progress": self.enc_json(progress), "now": self.enc_time(now)})
+
+    async def job_release(self, job_id: uuid.UUID, worker_id: str, progress: dict[str, Any],
+                          now: datetime) -> bool:
+        return await self._changed("job_release", {
+            "id": self.enc_id(job_id), "worker_id": worker_id,
+            "progress": self.enc_json(progress), "now": self.enc_time(now)})
+
+    async def job_release_worker(self, worker_id: str, now: datetime) -> set[uuid.UUID]:
+        return await self._ids("job_release_worker", {"worker_id": worker_id,
+                                                      "now": self.enc_time(now)})
+
+    async def job_mark_cancelled(self, job_id: uuid.UUID, worker_id: str, now: datetime) -> bool:
+        return await self._changed("job_mark_cancelled", {
+            "id": self.enc_id(job_id), "worker_id": worker_id, "now": self.enc_time(now)})
+
+    # ---- the admin's verbs (compare-and-set; None means the job was not in that state) ----
+    async def job_pause_now(self, job_id: uuid.UUID, expected: str, reason: str | None,
+                            now: datetime) -> Job | None:
+        return await self._one_job("job_pause_now", {
+            "id": self.enc_id(job_id), "expected": expected, "reason": reason,
+            "now": self.enc_time(now)})
+
+    async def job_request_pause(self, job_id: uuid.UUID, reason: str | None,
+                                now: datetime) -> Job | None:
+        return await self._one_job("job_request_pause", {
+            "id": self.enc_id(job_id), "reason": reason, "now": self.enc_time(now)})
+
+    async def job_resume(self, job_id: uuid.UUID, now: datetime) -> Job | None:
+        return await self._one_job("job_resume", {"id": self.enc_id(job_id),
+                                                  "now": self.enc_time(now)})
+
+    async def job_request_cancel(self, job_id: uuid.UUID, now: datetime) -> Job | None:
+        return await self._one_job("job_request_cancel", {"id": self.enc_id(job_id),
+                                                          "now": self.enc_time(now)})
+
+    async def job_force_fail(self, job_id: uuid.UUID, expected: str, message: str,
+                             now: datetime) -> Job | None:
+        return await self._one_job("job_force_fail", {
+            "id": self.enc_id(job_id), "expected": expected, "message": message,
+            "now": self.enc_time(now)})
+
+    async def job_retry_now(self, job_id: uuid.UUID, expected: str, now: datetime) -> Job | None:
+        return await self._one_job("job_retry_now", {
+            "id": self.enc_id(job_id), "expected": expected, "now": self.enc_time(now)})
+
+    async def job_delete(self, job_id: uuid.UUID, expected: str) -> bool:
+        return await self._changed("job_delete", {"id": self.enc_id(job_id),
+                                                  "expected": expected})
+
+    async def job_ids_by_status(self, status: str, user_id: str | None = None,
+                                limit: int = 1000) -> list[uuid.UUID]:
+        rows = await self.fetch("job_ids_by_status", {"status": status, "user_id": user_id,
+                                                      "limit": limit})
+        return [uuid.UUID(str(r["id"])) for r in rows]
+
+    # ---- maintenance services' verbs ----------------------------------------------------
+    async def job_retry_eligible(self, now: datetime) -> list[Job]:
+        return await self._jobs("job_retry_eligible", {"now": self.enc_time(now)})
+
+    async def job_retry_due(self, now: datetime, limit: int = 500) -> list[Job]:
+        return await self._jobs("job_retry_due", {"now": self.enc_time(now), "limit": limit})
+
+    async def job_rescue_stale(self, cutoff: datetime, now: datetime,
+                               limit: int = 500) -> list[Job]:
+        return await self._jobs("job_rescue_stale", {
+            "cutoff": self.enc_time(cutoff), "now": self.enc_time(now), "limit": limit})
+
+    # ---- files a job wrote ------------------------------------------------------------------
+    async def file_add(self, job_id: uuid.UUID, key: str, final: bool) -> None:
+        await self.fetch("file_add", {"job_id": self.enc_id(job_id), "key": key, "final": final})
+
+    async def file_list(self, job_id: uuid.UUID) -> list[tuple[str, bool]]:
+        rows = await self.fetch("file_list", {"job_id": self.enc_id(job_id)})
+        return [(r["key"], bool(r["final"])) for r in rows]
+
+    async def file_forget(self, job_id: uuid.UUID, keys: Sequence[str]) -> None:
+        await self.fetch("file_forget", {"job_id": self.enc_id(job_id),
+                                         "keys": self.enc_list(list(keys))})
+
+    async def file_forget_job(self, job_id: uuid.UUID) -> None:
+        await self.fetch("file_forget_job", {"job_id": self.enc_id(job_id)})

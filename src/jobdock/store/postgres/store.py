@@ -1,0 +1,116 @@
+"""Postgres store: psycopg 3 async pool, ``FOR UPDATE SKIP LOCKED`` claims, NOTIFY feed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from jobdock.store.base import Store, StoreUnavailable
+from jobdock.store.queries import load_queries, migration_files
+
+MIGRATIONS_TABLE = "jobdock_migrations"
+_MIGRATION_LOCK = 0x6A6F62646F636B  # "jobdock": one migrator at a time across processes
+
+
+def describe_conninfo(url: str) -> str:
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "the configured Postgres"
+    return f"Postgres at {info.get('host', 'localhost')}:{info.get('port', 5432)}"
+
+
+class PostgresStore(Store):
+    dialect = "postgres"
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
+        self.url = url
+        self.queries = load_queries("postgres")
+        self.pool = AsyncConnectionPool(
+            url, min_size=min_size, max_size=max_size, open=False,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+        )
+        self._opened = False
+
+    async def open(self) -> PostgresStore:
+        if not self._opened:
+            try:
+                # One plain connection first: its error names the cause (refused, no such db).
+                probe = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
+                await probe.close()
+                await self.pool.open(wait=True, timeout=10.0)
+            except Exception as exc:
+                await self.pool.close()
+                raise StoreUnavailable(
+                    f"cannot connect to {describe_conninfo(self.url)}: {_one_line(exc)}"
+                ) from None
+            self._opened = True
+        return self
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(self.queries[name], params)
+            return await cur.fetchall() if cur.description else []
+
+    # ---- value encoding -----------------------------------------------------------------
+    def enc_time(self, value: datetime | None) -> Any:
+        return value
+
+    def dec_time(self, value: Any) -> datetime | None:
+        return value  # type: ignore[no-any-return]
+
+    def enc_json(self, value: Any) -> Any:
+        return None if value is None else Jsonb(value)
+
+    def dec_json(self, value: Any) -> Any:
+        return value
+
+    def enc_list(self, values: Sequence[Any] | None) -> Any:
+        return None if values is None else list(values)
+
+    def enc_id(self, value: uuid.UUID | str) -> Any:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+    # ---- schema ---------------------------------------------------------------------------
+    async def migrate(self) -> list[str]:
+        applied: list[str] = []
+        async with self.pool.connection() as conn:
+            await conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+            try:
+                await conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
+                    "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")
+                done = {r["version"] for r in await cur.fetchall()}
+                for version, sql in migration_files("postgres"):
+                    if version in done:
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(sql)  # type: ignore[arg-type]
+                        await conn.execute(
+                            f"INSERT INTO {MIGRATIONS_TABLE} (version) VALUES (%s)", (version,))
+                    applied.append(version)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+        return applied
+
+    async def applied_migrations(self) -> list[str]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY version")
+            return [r["version"] for r in await cur.fetchall()]
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

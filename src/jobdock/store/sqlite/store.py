@@ -1,0 +1,149 @@
+"""SQLite store: the embedded default. WAL, ``BEGIN IMMEDIATE`` writes, ``RETURNING``.
+
+One connection per store, used under a lock: SQLite serialises writers anyway, and
+several worker processes on the same file coordinate through its write lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from jobdock.store.base import Store, StoreUnavailable
+from jobdock.store.queries import load_queries, migration_files
+
+MIGRATIONS_TABLE = "jobdock_migrations"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: text order == time order
+
+
+def format_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+class SqliteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
+        self.path = Path(path)
+        self.queries = load_queries("sqlite")
+        self.busy_timeout_ms = busy_timeout_ms
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> SqliteStore:
+        if self._conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = await aiosqlite.connect(self.path, isolation_level=None)
+                conn.row_factory = sqlite3.Row
+                await conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+                await conn.execute("PRAGMA journal_mode = WAL")
+                await conn.execute("PRAGMA synchronous = NORMAL")
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from None
+            self._conn = conn
+        return self
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise StoreUnavailable("the SQLite store is not open")
+        return self._conn
+
+    async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        sql = self.queries[name]
+        async with self._lock:
+            # Reads run in autocommit; writes take the write lock up front (BEGIN IMMEDIATE)
+            # so two processes never both read-then-upgrade and deadlock.
+            write = not sql.lstrip().upper().startswith("SELECT")
+            if write:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = await self.conn.execute(sql, params)
+                rows = [dict(r) for r in await cur.fetchall()]
+                await cur.close()
+                if write:
+                    await self.conn.execute("COMMIT")
+            except BaseException:
+                if write:
+                    await self.conn.execute("ROLLBACK")
+                raise
+            return rows
+
+    # ---- value encoding ---------------------------------------------------------------------
+    def enc_time(self, value: datetime | None) -> Any:
+        return None if value is None else format_time(value)
+
+    def dec_time(self, value: Any) -> datetime | None:
+        return None if value is None else parse_time(value)
+
+    def enc_json(self, value: Any) -> Any:
+        return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+
+    def dec_json(self, value: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def enc_list(self, values: Sequence[Any] | None) -> Any:
+        return None if values is None else json.dumps(list(values))
+
+    # ---- schema -----------------------------------------------------------------------------
+    async def migrate(self) -> list[str]:
+        applied: list[str] = []
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
+                    "version text PRIMARY KEY, applied_at text NOT NULL)")
+                cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")
+                done = {r[0] for r in await cur.fetchall()}
+                for version, sql in migration_files("sqlite"):
+                    if version in done:
+                        continue
+                    for statement in _split_statements(sql):
+                        await conn.execute(statement)
+                    await conn.execute(
+                        f"INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES (?, ?)",
+                        (version, format_time(datetime.now(UTC))))
+                    applied.append(version)
+                await conn.execute("COMMIT")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+        return applied
+
+    async def applied_migrations(self) -> list[str]:
+        cur = await self.conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY version")
+        return [r[0] for r in await cur.fetchall()]
+
+
+def _split_statements(sql: str) -> list[str]:
+    """Split a migration into statements (sqlite3 executes one at a time)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
