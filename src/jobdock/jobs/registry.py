@@ -36,7 +36,8 @@ class JobType:
 class UnknownJobType(LookupError):
     def __init__(self, name: str, known: Iterable[str]) -> None:
         self.name = name
-        names = ", ".join(sorted(known)) or "none"
+        self.known = sorted(known)
+        names = ", ".join(self.known) or "none"
         super().__init__(f"unknown job type {name!r} (registered: {names})")
 
 

@@ -66,12 +66,17 @@ CREATE TABLE background_job_files (
     PRIMARY KEY (job_id, key)
 );
 
--- change feed: every insert, update and delete of a job is announced (LISTEN jobdock_jobs)
+-- change feed: every insert, update and delete of a job is announced on jobdock_jobs (for
+-- the UI); a job becoming pending also wakes workers on jobdock_queue (empty payload, so
+-- Postgres folds a bulk insert's wake-ups into one).
 CREATE FUNCTION jobdock_notify_job() RETURNS trigger AS $$
 DECLARE
     r record;
 BEGIN
     IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+    IF TG_OP <> 'DELETE' AND r.status = 'pending' THEN
+        PERFORM pg_notify('jobdock_queue', '');
+    END IF;
     PERFORM pg_notify('jobdock_jobs', json_build_object(
         'op', lower(TG_OP), 'id', r.id, 'status', r.status, 'job_type', r.job_type,
         'user_id', r.user_id)::text);

@@ -1,0 +1,178 @@
+"""Admin service: submit, pause, resume, cancel & delete, force fail, retry, clear.
+
+Every action reads the job, checks the transition table, then performs a
+compare-and-set; a job that changed in between is reported, never overwritten.
+Every action can be scoped to a ``user_id``: a job of another user is "not found".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from jobdock.admin.errors import InvalidRequest, JobNotFound
+from jobdock.jobfiles import delete_job_files
+from jobdock.jobs.clock import Clock, SystemClock
+from jobdock.jobs.model import ACTIVE_STATUSES, Job, JobStatus, NewJob
+from jobdock.jobs.registry import Registry
+from jobdock.jobs.states import IllegalTransition
+from jobdock.storage import Storage
+from jobdock.store import JobFilter, Store
+
+FORCE_FAIL_MESSAGE = "Failed by an administrator."
+MAX_PAGE = 500
+
+
+class AdminService:
+    def __init__(self, store: Store, storage: Storage, registry: Registry,
+                 clock: Clock | None = None) -> None:
+        self.store = store
+        self.storage = storage
+        self.registry = registry
+        self.clock = clock or SystemClock()
+
+    # ---- submitting --------------------------------------------------------------------
+    def validate(self, new: NewJob) -> NewJob:
+        if new.job_type not in self.registry:
+            known = ", ".join(self.registry.names())
+            raise InvalidRequest(f"unknown job type {new.job_type!r} (known: {known})")
+        if not isinstance(new.input_data, dict):
+            raise InvalidRequest("input must be a JSON object")
+        if new.max_retries < 0 or new.max_retries > 100:
+            raise InvalidRequest("max_retries must be between 0 and 100")
+        return new
+
+    async def submit(self, new: NewJob) -> Job:
+        return await self.store.job_insert(self.validate(new), self.clock.now())
+
+    async def submit_many(self, news: Sequence[NewJob]) -> list[uuid.UUID]:
+        return await self.store.job_insert_many([self.validate(n) for n in news],
+                                                self.clock.now())
+
+    # ---- reading -------------------------------------------------------------------------
+    async def get_job(self, job_id: uuid.UUID | str, user_id: str | None = None) -> Job:
+        parsed = parse_job_id(job_id)
+        job = await self.store.job_get(parsed, user_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        return job
+
+    async def list_jobs(self, f: JobFilter) -> list[Job]:
+        if not 1 <= f.limit <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}")
+        return await self.store.job_list(f)
+
+    async def counts(self, user_id: str | None = None) -> dict[str, int]:
+        return await self.store.job_counts(user_id)
+
+    async def active_jobs(self, user_id: str | None = None, limit: int = 50) -> list[Job]:
+        statuses = tuple(s.value for s in ACTIVE_STATUSES)
+        return await self.store.job_list(JobFilter(statuses=statuses, user_id=user_id,
+                                                   limit=limit, sort="created"))
+
+    async def stages(self) -> list[str]:
+        return await self.store.job_stages()
+
+    # ---- pause / resume -----------------------------------------------------------------------
+    async def pause_job(self, job_id: uuid.UUID | str, reason: str | None = None,
+                        user_id: str | None = None) -> Job:
+        """A pending job pauses at once; a running one at its next safe point."""
+        job = await self.get_job(job_id, user_id)
+        reason = reason or "Paused by user"
+        now = self.clock.now()
+        if job.status is JobStatus.PENDING:
+            changed = await self.store.job_pause_now(job.id, job.status, reason, now)
+        elif job.status is JobStatus.PROCESSING:
+            changed = await self.store.job_request_pause(job.id, reason, now)
+        else:
+            raise IllegalTransition(job.id, job.status, "pause", "pending or processing")
+        return await self._changed_or_raced(job, changed, "pause")
+
+    async def resume_job(self, job_id: uuid.UUID | str, user_id: str | None = None) -> Job:
+        job = await self.get_job(job_id, user_id)
+        if job.status is not JobStatus.PAUSED:
+            raise IllegalTransition(job.id, job.status, "resume", "paused")
+        changed = await self.store.job_resume(job.id, self.clock.now())
+        return await self._changed_or_raced(job, changed, "resume")
+
+    # ---- failing and retrying -------------------------------------------------------------------
+    async def force_fail_job(self, job_id: uuid.UUID | str, user_id: str | None = None,
+                             message: str = FORCE_FAIL_MESSAGE) -> Job:
+        """Any non-terminal job to ``failed`` for good; a running one loses its claim."""
+        job = await self.get_job(job_id, user_id)
+        if job.status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED):
+            raise IllegalTransition(job.id, job.status, "fail",
+                                    "pending, processing or paused")
+        changed = await self.store.job_force_fail(job.id, job.status, message, self.clock.now())
+        return await self._changed_or_raced(job, changed, "fail")
+
+    async def retry_job(self, job_id: uuid.UUID | str, user_id: str | None = None) -> Job:
+        """A failed or cancelled job back to pending now; it resumes from its checkpoint."""
+        job = await self.get_job(job_id, user_id)
+        if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+            raise IllegalTransition(job.id, job.status, "retry", "failed or cancelled")
+        changed = await self.store.job_retry_now(job.id, job.status, self.clock.now())
+        return await self._changed_or_raced(job, changed, "retry")
+
+    # ---- deleting -------------------------------------------------------------------------------
+    async def cancel_and_delete_job(self, job_id: uuid.UUID | str,
+                                    user_id: str | None = None) -> dict[str, Any]:
+        """Delete a job and what it stored; a running one stops at its next safe point first.
+
+        Returns ``{"id", "deleted": bool, "files_deleted": int}``; ``deleted`` is False when
+        a running job was asked to stop (its worker deletes it).
+        """
+        job = await self.get_job(job_id, user_id)
+        if job.status is JobStatus.PROCESSING:
+            if await self.store.job_request_cancel(job.id, self.clock.now()) is not None:
+                return {"id": str(job.id), "deleted": False, "files_deleted": 0}
+            job = await self.get_job(job.id, user_id)  # it just finished or stopped
+        files = await self._delete(job)
+        return {"id": str(job.id), "deleted": True, "files_deleted": files}
+
+    async def _delete(self, job: Job) -> int:
+        keep_final = job.status is JobStatus.COMPLETED
+        doomed = await delete_job_files(self.store, self.storage, job.id, keep_final=keep_final)
+        if not await self.store.job_delete(job.id, job.status):
+            current = await self.store.job_get(job.id)
+            if current is not None:
+                raise IllegalTransition(job.id, current.status, "delete",
+                                        "not running (it changed meanwhile; try again)")
+        await self.store.file_forget_job(job.id)
+        return len(doomed)
+
+    async def clear_completed_jobs(self, user_id: str | None = None) -> int:
+        return await self._clear(JobStatus.COMPLETED, user_id)
+
+    async def clear_failed_jobs(self, user_id: str | None = None) -> int:
+        return await self._clear(JobStatus.FAILED, user_id)
+
+    async def _clear(self, status: JobStatus, user_id: str | None) -> int:
+        cleared = 0
+        while ids := await self.store.job_ids_by_status(status, user_id, limit=500):
+            for job_id in ids:
+                job = await self.store.job_get(job_id)
+                if job is not None and job.status is status:
+                    await self._delete(job)
+                    cleared += 1
+        return cleared
+
+    # ---- helpers ----------------------------------------------------------------------------------
+    async def _changed_or_raced(self, before: Job, changed: Job | None, verb: str) -> Job:
+        if changed is not None:
+            return changed
+        now = await self.store.job_get(before.id)
+        if now is None:
+            raise JobNotFound(before.id)
+        raise IllegalTransition(before.id, now.status, verb,
+                                f"{before.status} (it changed meanwhile)")
+
+
+def parse_job_id(job_id: uuid.UUID | str) -> uuid.UUID:
+    if isinstance(job_id, uuid.UUID):
+        return job_id
+    try:
+        return uuid.UUID(str(job_id).strip())
+    except ValueError:
+        raise JobNotFound(job_id) from None

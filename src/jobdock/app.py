@@ -1,0 +1,93 @@
+"""Composition root: the one place that picks concrete backends and wires the parts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobdock.admin import AdminService
+from jobdock.events import EventBus
+from jobdock.events.feeds import listen_postgres, poll_changes
+from jobdock.jobs.clock import Clock, SystemClock
+from jobdock.jobs.registry import Registry, default_registry
+from jobdock.settings import Settings
+from jobdock.storage import Storage, open_storage
+from jobdock.store import Store, open_store
+from jobdock.worker import Worker, WorkerSettings
+
+log = logging.getLogger("jobdock")
+
+BUILTIN_MODULES = ("jobdock.jobs.diagnostics",)
+
+
+class ImportFailed(Exception):
+    pass
+
+
+def load_job_types(modules: list[str], registry: Registry = default_registry) -> Registry:
+    """Import jobdock's own job types and the user's modules (``--import``)."""
+    for name in (*BUILTIN_MODULES, *modules):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ImportFailed(f"cannot import job module {name!r}: {exc}") from None
+    return registry
+
+
+@dataclass
+class Dock:
+    settings: Settings
+    store: Store
+    storage: Storage
+    registry: Registry
+    clock: Clock = field(default_factory=SystemClock)
+    bus: EventBus = field(default_factory=EventBus)
+    _feed: asyncio.Task[Any] | None = None
+
+    @classmethod
+    async def open(cls, settings: Settings | None = None, *, migrate: bool = True,
+                   clock: Clock | None = None, registry: Registry | None = None) -> Dock:
+        settings = settings or Settings()
+        registry = load_job_types(settings.imports, registry or default_registry)
+        store = await open_store(settings.resolved_database_url())
+        if migrate:
+            await store.migrate()
+        storage = open_storage(settings.resolved_storage_url())
+        return cls(settings, store, storage, registry, clock or SystemClock())
+
+    @property
+    def admin(self) -> AdminService:
+        return AdminService(self.store, self.storage, self.registry, self.clock)
+
+    def worker(self, settings: WorkerSettings | None = None) -> Worker:
+        settings = settings or WorkerSettings()
+        if self.store.dialect == "sqlite" and settings.poll_interval > 0.2:
+            settings.poll_interval = 0.1  # no NOTIFY across processes: poll a little faster
+        return Worker(self.store, self.storage, self.registry, settings, bus=self.bus,
+                      clock=self.clock)
+
+    async def start_feed(self, poll_interval: float = 0.5) -> None:
+        """Start turning database changes into bus events (for the UI and the worker)."""
+        if self._feed is not None:
+            return
+        if self.store.dialect == "postgres":
+            ready = asyncio.Event()
+            url = self.settings.resolved_database_url()
+            self._feed = asyncio.create_task(listen_postgres(url, self.bus, ready))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ready.wait(), 5.0)
+        else:
+            self._feed = asyncio.create_task(poll_changes(self.store, self.bus, poll_interval,
+                                                          self.clock))
+
+    async def close(self) -> None:
+        if self._feed is not None:
+            self._feed.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._feed
+        await self.store.close()
+        self.storage.close()

@@ -1,0 +1,145 @@
+"""Run one claimed job and record how it ended (completed, failed, paused, released, cancelled)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from jobdock.jobfiles import delete_job_files
+from jobdock.jobs.clock import Clock
+from jobdock.jobs.context import JobContext
+from jobdock.jobs.errors import Classification, classify
+from jobdock.jobs.interrupts import Interrupt, JobInterrupted
+from jobdock.jobs.model import ErrorType, Job, JobStatus
+from jobdock.jobs.registry import JobType, Registry, UnknownJobType
+from jobdock.jobs.retry import RetryPolicy
+from jobdock.storage import Storage
+from jobdock.store import Store
+from jobdock.worker.completer import Completer
+from jobdock.worker.port import WorkerPort
+from jobdock.worker.threads import run_in_daemon_thread
+
+log = logging.getLogger("jobdock.worker")
+
+
+@dataclass
+class RunningJob:
+    job: Job
+    port: WorkerPort
+    ctx: JobContext | None = None
+    flushed_version: int = 0
+
+
+class Executor:
+    def __init__(self, store: Store, storage: Storage, registry: Registry, clock: Clock,
+                 worker_id: str, completer: Completer) -> None:
+        self.store = store
+        self.storage = storage
+        self.registry = registry
+        self.clock = clock
+        self.worker_id = worker_id
+        self.completer = completer
+
+    def prepare(self, job: Job) -> RunningJob:
+        port = WorkerPort(asyncio.get_running_loop(), self.store, self.storage, job.id,
+                          self.worker_id, self.clock)
+        return RunningJob(job, port)
+
+    async def run(self, running: RunningJob) -> None:
+        job = running.job
+        try:
+            job_type = self.registry.get(job.job_type)
+        except UnknownJobType as exc:
+            known = ", ".join(exc.known) or "none"
+            await self._fail(running, Classification(
+                ErrorType.PERMANENT,
+                f"No handler is registered for job type {job.job_type!r} on this worker "
+                f"(it knows: {known})."), None, RetryPolicy())
+            return
+        ctx = JobContext(job, running.port, job_type.stages, job_type.error_rules)
+        running.ctx = ctx
+        try:
+            output = await self._call_handler(job_type, ctx)
+        except JobInterrupted as interrupt:
+            await self._interrupted(running, interrupt.reason)
+        except Exception as exc:
+            await self._fail(running, classify(exc, job_type.error_rules), exc, job_type.retry)
+        else:
+            await self._complete(running, job_type, output)
+
+    async def _call_handler(self, job_type: JobType, ctx: JobContext) -> Any:
+        if inspect.iscoroutinefunction(job_type.handler):
+            return await job_type.handler(ctx)
+        return await run_in_daemon_thread(job_type.handler, ctx)
+
+    # ---- outcomes ---------------------------------------------------------------------------
+    async def _complete(self, running: RunningJob, job_type: JobType, output: Any) -> None:
+        if output is not None and not isinstance(output, dict):
+            output = {"result": output}
+        progress = None
+        if running.ctx is not None and running.ctx.progress_version:
+            _, progress = running.ctx.progress_snapshot()
+            progress.update(percent=100.0, stage=progress.get("stage"), details="Completed")
+        ok = await self.completer.complete(running.job.id, output, progress)
+        if ok and running.port.wrote_intermediate and not job_type.keep_intermediate:
+            await delete_job_files(self.store, self.storage, running.job.id, keep_final=True)
+
+    async def _fail(self, running: RunningJob, why: Classification, exc: BaseException | None,
+                    policy: RetryPolicy) -> None:
+        job, now = running.job, self.clock.now()
+        message, next_retry_at = why.message, None
+        if why.error_type is ErrorType.TRANSIENT:
+            if job.retry_count < job.max_retries:
+                next_retry_at = _policy_for(job, policy).next_retry_at(now, job.retry_count)
+            else:
+                message = (f"{message} Gave up after {job.retry_count} "
+                           f"{'retry' if job.retry_count == 1 else 'retries'}.")
+        details: dict[str, Any] = {"error": {
+            "class": f"{type(exc).__module__}.{type(exc).__qualname__}" if exc else None,
+            "traceback": "".join(traceback.format_exception(exc)) if exc else None,
+            "at": now.isoformat(), "retry_count": job.retry_count}}
+        progress = self._progress(running)
+        ok = await self.store.job_fail(
+            job.id, self.worker_id, error_message=message, error_type=why.error_type,
+            next_retry_at=next_retry_at, progress=progress, metadata=details, now=now)
+        log.info("job %s failed (%s): %s%s", job.id, why.error_type, message,
+                 "" if ok else " [lost: not recorded]")
+
+    async def _interrupted(self, running: RunningJob, reason: Interrupt) -> None:
+        job, now, progress = running.job, self.clock.now(), self._progress(running)
+        if reason is Interrupt.PAUSE:
+            await self.store.job_pause_at_safe_point(job.id, self.worker_id, "Paused at a safe point",
+                                                     progress, now)
+        elif reason is Interrupt.SHUTDOWN:
+            await self.store.job_release(job.id, self.worker_id, progress, now)
+        elif reason is Interrupt.CANCEL:
+            await self.cancel_and_delete(running.job)
+        log.info("job %s stopped: %s", job.id, reason)
+
+    async def cancel_and_delete(self, job: Job) -> None:
+        if await self.store.job_mark_cancelled(job.id, self.worker_id, self.clock.now()):
+            await delete_job_files(self.store, self.storage, job.id, keep_final=False)
+            await self.store.job_delete(job.id, JobStatus.CANCELLED)
+
+    @staticmethod
+    def _progress(running: RunningJob) -> dict[str, Any]:
+        if running.ctx is None:
+            return dict(running.job.progress)
+        return running.ctx.progress_snapshot()[1]
+
+
+def _policy_for(job: Job, policy: RetryPolicy) -> RetryPolicy:
+    """Per-job overrides of the type's backoff, from ``metadata.retry_policy``."""
+    overrides = (job.metadata or {}).get("retry_policy") or {}
+    if not overrides:
+        return policy
+    return RetryPolicy(
+        base_seconds=float(overrides.get("base_seconds", policy.base_seconds)),
+        cap_seconds=float(overrides.get("cap_seconds", policy.cap_seconds)),
+        jitter=float(overrides.get("jitter", policy.jitter)),
+        max_retries=job.max_retries,
+    )

@@ -1,0 +1,80 @@
+"""The bridge between a handler's thread and the worker: storage, job row, control flags."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from jobdock.jobs.checkpoints import CheckpointRecord
+from jobdock.jobs.clock import Clock
+from jobdock.jobs.interrupts import Interrupt, JobInterrupted
+from jobdock.storage import Storage
+from jobdock.store import Store
+
+T = TypeVar("T")
+_CALL_TIMEOUT = 60.0
+
+
+class WorkerPort:
+    """Implements ``jobs.context.RuntimePort`` for one job run by one worker."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, store: Store, storage: Storage,
+                 job_id: uuid.UUID, worker_id: str, clock: Clock) -> None:
+        self.loop = loop
+        self.store = store
+        self.storage = storage
+        self.job_id = job_id
+        self.worker_id = worker_id
+        self.clock = clock
+        self._interrupt: Interrupt | None = None
+        self._wake = threading.Event()
+        self.wrote_intermediate = False
+
+    # ---- control ---------------------------------------------------------------------
+    def interrupt(self) -> Interrupt | None:
+        return self._interrupt
+
+    def request(self, reason: Interrupt) -> None:
+        """Set by the worker: LOST wins over everything, then CANCEL, PAUSE, SHUTDOWN."""
+        order = [Interrupt.SHUTDOWN, Interrupt.PAUSE, Interrupt.CANCEL, Interrupt.LOST]
+        if self._interrupt is None or order.index(reason) > order.index(self._interrupt):
+            self._interrupt = reason
+        self._wake.set()
+
+    def sleep(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+
+    # ---- storage and the job row -------------------------------------------------------------
+    def write_blob(self, key: str, data: bytes, *, final: bool) -> None:
+        if self._interrupt is Interrupt.LOST:
+            raise JobInterrupted(Interrupt.LOST)
+        # Record the key before writing it: a crash in between leaves a record of a
+        # missing file (harmless), never an orphan file nobody will delete.
+        self._call(self.store.file_add(self.job_id, key, final))
+        self.storage.put(key, data)
+        if not final:
+            self.wrote_intermediate = True
+
+    def read_blob(self, key: str) -> bytes | None:
+        return self.storage.get(key)
+
+    def record_checkpoint(self, record: CheckpointRecord, progress: dict[str, Any]) -> None:
+        ok = self._call(self.store.job_record_checkpoint(
+            self.job_id, self.worker_id, record, progress, self.clock.now()))
+        if not ok:
+            self.request(Interrupt.LOST)
+            raise JobInterrupted(Interrupt.LOST)
+
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            coro.close()
+            raise RuntimeError("checkpoints need a sync handler (def, not async def): "
+                               "they block while the file and the job row are written")
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(_CALL_TIMEOUT)

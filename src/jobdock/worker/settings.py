@@ -1,0 +1,19 @@
+"""Worker tuning knobs, with defaults for production; tests shrink the intervals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class WorkerSettings:
+    concurrency: int = 10
+    types: tuple[str, ...] | None = None  # only claim these job types
+    burst: bool = False  # drain the queue, then exit
+    poll_interval: float = 1.0  # backstop when no wake-up arrives
+    sync_interval: float = 0.25  # progress writes and pause/cancel checks, per worker
+    heartbeat_interval: float = 5.0
+    heartbeat_timeout: float = 30.0  # the rescuer hands back jobs silent for this long
+    maintenance_interval: float = 2.0  # rescuer + retry scheduler
+    shutdown_grace: float = 10.0  # running jobs get this long to reach a safe point
+    maintenance: bool = True

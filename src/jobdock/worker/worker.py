@@ -1,0 +1,203 @@
+"""The worker loop: ``run_once()`` claims and starts jobs; ``run()`` is a thin loop around it.
+
+Beside the claim loop run three small loops: sync (write coalesced progress, read
+pause/cancel requests), heartbeat, and maintenance (rescuer, retry scheduler).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+
+from jobdock.events import EventBus
+from jobdock.jobs.clock import Clock, SystemClock
+from jobdock.jobs.interrupts import Interrupt
+from jobdock.jobs.model import JobStatus
+from jobdock.jobs.registry import Registry
+from jobdock.storage import Storage
+from jobdock.store import Store
+from jobdock.worker.completer import Completer
+from jobdock.worker.executor import Executor, RunningJob
+from jobdock.worker.maintenance import Rescuer, RetryScheduler
+from jobdock.worker.settings import WorkerSettings
+
+log = logging.getLogger("jobdock.worker")
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(self, store: Store, storage: Storage, registry: Registry,
+                 settings: WorkerSettings | None = None, *, bus: EventBus | None = None,
+                 clock: Clock | None = None, worker_id: str | None = None) -> None:
+        self.store = store
+        self.settings = settings or WorkerSettings()
+        self.bus = bus
+        self.clock = clock or SystemClock()
+        self.worker_id = worker_id or new_worker_id()
+        self.completer = Completer(store, self.worker_id, self.clock)
+        self.executor = Executor(store, storage, registry, self.clock, self.worker_id,
+                                 self.completer)
+        self.rescuer = Rescuer(store, self.clock, self.settings.heartbeat_timeout)
+        self.retry_scheduler = RetryScheduler(store, self.clock)
+        self.running: dict[uuid.UUID, RunningJob] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.jobs_started = 0
+
+    # ---- one step ------------------------------------------------------------------------
+    async def run_once(self) -> int:
+        """Claim as many due jobs as there are free slots and start them."""
+        free = self.settings.concurrency - len(self.running)
+        if free <= 0 or self._stopping.is_set():
+            return 0
+        jobs = await self.store.job_claim(self.worker_id, free, self.settings.types,
+                                          self.clock.now())
+        for job in jobs:
+            running = self.executor.prepare(job)
+            self.running[job.id] = running
+            task = asyncio.create_task(self._run_job(running))
+            self._tasks.add(task)
+        self.jobs_started += len(jobs)
+        return len(jobs)
+
+    async def _run_job(self, running: RunningJob) -> None:
+        try:
+            await self.executor.run(running)
+        except Exception:
+            log.exception("worker could not record the outcome of job %s", running.job.id)
+        finally:
+            self.running.pop(running.job.id, None)
+            self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._wake.set()
+
+    # ---- the loop --------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Work until ``stop()`` (or, in burst mode, until the queue is empty)."""
+        log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
+        helpers = [asyncio.create_task(loop()) for loop in self._helper_loops()]
+        try:
+            await self._claim_loop()
+        finally:
+            await self._shutdown()
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            log.info("worker %s stopped after %d jobs", self.worker_id, self.jobs_started)
+
+    def _helper_loops(self) -> list[Callable[[], Awaitable[None]]]:
+        loops = [self._sync_loop, self._heartbeat_loop]
+        if self.settings.maintenance:
+            loops.append(self._maintenance_loop)
+        if self.bus is not None:
+            loops.append(self._listen_loop)
+        return loops
+
+    async def _claim_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            claimed = await self.run_once()
+            if self.settings.burst and not claimed and not self.running:
+                return  # nothing due and nothing running: the queue is drained
+            if claimed and len(self.running) < self.settings.concurrency:
+                continue  # the queue may hold more
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+
+    def stop(self) -> None:
+        """Ask the worker to stop: running jobs checkpoint at their next safe point."""
+        self._stopping.set()
+        self._wake.set()
+
+    async def _shutdown(self) -> None:
+        self._stopping.set()
+        for running in self.running.values():
+            running.port.request(Interrupt.SHUTDOWN)
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self.settings.shutdown_grace)
+        released = await self.store.job_release_worker(self.worker_id, self.clock.now())
+        if released:
+            log.warning("released %d job(s) that did not stop within %.0fs", len(released),
+                        self.settings.shutdown_grace)
+        for running in self.running.values():
+            running.port.request(Interrupt.LOST)
+
+    # ---- helpers -------------------------------------------------------------------------------
+    async def _every(self, interval: float, step: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("%s failed: %s", getattr(step, "__name__", "step"), exc)
+            await asyncio.sleep(interval)
+
+    async def _sync_loop(self) -> None:
+        await self._every(self.settings.sync_interval, self.sync_once)
+
+    async def _heartbeat_loop(self) -> None:
+        await self._every(self.settings.heartbeat_interval, self.heartbeat_once)
+
+    async def _maintenance_loop(self) -> None:
+        await self._every(self.settings.maintenance_interval, self.maintain_once)
+
+    async def _listen_loop(self) -> None:
+        assert self.bus is not None
+        async with self.bus.subscribe() as queue:
+            while True:
+                event = await queue.get()
+                if event.op == "queue" or event.status == JobStatus.PENDING:
+                    self._wake.set()
+
+    async def sync_once(self) -> None:
+        """Write changed progress; learn of pause/cancel requests and lost jobs."""
+        if not self.running:
+            return
+        dirty = {}
+        for job_id, running in list(self.running.items()):
+            if running.ctx is not None:
+                version, progress = running.ctx.progress_snapshot()
+                if version > running.flushed_version:
+                    dirty[job_id] = (version, progress)
+        if dirty:
+            await self.store.job_sync_progress(
+                self.worker_id, {i: p for i, (_, p) in dirty.items()}, self.clock.now())
+            for job_id, (version, _) in dirty.items():
+                if job_id in self.running:
+                    self.running[job_id].flushed_version = version
+        await self._apply_control_flags()
+
+    async def _apply_control_flags(self) -> None:
+        flags = await self.store.job_control_flags(list(self.running))
+        for job_id, running in list(self.running.items()):
+            flag = flags.get(job_id)
+            if flag is None or flag.status != JobStatus.PROCESSING or \
+                    flag.worker_id != self.worker_id:
+                running.port.request(Interrupt.LOST)
+            elif flag.cancel_requested:
+                running.port.request(Interrupt.CANCEL)
+            elif flag.pause_requested:
+                running.port.request(Interrupt.PAUSE)
+
+    async def heartbeat_once(self) -> None:
+        if not self.running:
+            return
+        ids = list(self.running)
+        alive = await self.store.job_heartbeat(self.worker_id, ids, self.clock.now())
+        for job_id in ids:
+            if job_id not in alive and job_id in self.running:
+                self.running[job_id].port.request(Interrupt.LOST)
+
+    async def maintain_once(self) -> None:
+        await self.rescuer.run_once()
+        if await self.retry_scheduler.run_once():
+            self._wake.set()
