@@ -40,6 +40,10 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 }
 
 
+_PARTICIPLES = {"pause": "paused", "resume": "resumed", "fail": "failed", "retry": "retried",
+                "delete": "deleted", "cancel": "cancelled"}
+
+
 class IllegalTransition(Exception):
     """Raised when an action is not allowed from a job's current status."""
 
@@ -47,7 +51,8 @@ class IllegalTransition(Exception):
         self.job_id = job_id
         self.status = status
         self.verb = verb
-        hint = f"; only {allowed} jobs can be" if allowed else ""
+        done = _PARTICIPLES.get(verb, f"{verb}ed")
+        hint = f"; only {allowed} jobs can be {done}" if allowed else ""
         super().__init__(f"cannot {verb} job {job_id}: it is {status}{hint}")
 
 

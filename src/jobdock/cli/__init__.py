@@ -1,0 +1,1 @@
+"""The ``jobdock`` command line (Typer + Rich)."""

@@ -1,0 +1,76 @@
+"""What every command shares: settings from the global options, the Dock, clean errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from jobdock.admin import AdminError
+from jobdock.app import Dock, ImportFailed
+from jobdock.jobs.states import IllegalTransition
+from jobdock.settings import Settings
+from jobdock.storage import StorageError
+from jobdock.store import StoreUnavailable
+
+T = TypeVar("T")
+console = Console()
+err_console = Console(stderr=True)
+
+# Exit codes: 2 = the request was refused (bad input, illegal transition, unknown id);
+# 1 = jobdock could not do its work (database or storage unreachable).
+EXIT_REFUSED = 2
+EXIT_UNAVAILABLE = 1
+
+
+def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj
+
+
+def run_with_dock(ctx: typer.Context, fn: Callable[[Dock], Awaitable[T]], *,
+                  migrate: bool = True) -> T:
+    """Open the Dock, run ``fn``, close it; turn known failures into one-line errors."""
+
+    async def main() -> T:
+        dock = await Dock.open(settings_of(ctx), migrate=migrate)
+        try:
+            return await fn(dock)
+        finally:
+            await dock.close()
+
+    try:
+        return asyncio.run(main())
+    except (AdminError, IllegalTransition) as exc:
+        fail(str(exc))
+    except (StoreUnavailable, StorageError) as exc:
+        fail(str(exc), EXIT_UNAVAILABLE)
+    except ImportFailed as exc:
+        fail(str(exc))
+
+
+def parse_json_object(text: str | None, what: str = "--input") -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    if not isinstance(value, dict):
+        fail(f"{what} must be a JSON object, like '{{\"key\": 1}}'")
+    return value
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

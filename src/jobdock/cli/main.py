@@ -1,0 +1,105 @@
+"""``jobdock``: run, watch and steer staged background jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+from jobdock.app import Dock
+from jobdock.cli import bench, jobs, worker
+from jobdock.cli.common import console, parse_json_object, run_with_dock
+from jobdock.jobs.model import DEFAULT_MAX_RETRIES
+from jobdock.settings import Settings
+
+app = typer.Typer(
+    help="jobdock: long, staged, resumable background jobs you can watch, pause, resume, "
+         "retry and cancel.",
+    no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
+)
+app.add_typer(jobs.app, name="jobs")
+app.command("worker")(worker.worker)
+app.command("bench")(bench.bench)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database_url: str | None = typer.Option(
+        None, "--database-url", envvar="JOBDOCK_DATABASE_URL",
+        help="postgresql://… or sqlite:///path. Default: sqlite under ./.jobdock/"),
+    storage_url: str | None = typer.Option(
+        None, "--storage-url", envvar="JOBDOCK_STORAGE_URL",
+        help="A directory, file:///dir or s3://bucket/prefix. Default: ./.jobdock/storage"),
+    imports: list[str] = typer.Option(
+        [], "--import", envvar="JOBDOCK_IMPORTS",
+        help="Python module with job types to load (repeatable; env: comma-separated)."),
+) -> None:
+    ctx.obj = Settings(database_url=database_url, storage_url=storage_url, imports=imports)
+
+
+@app.command()
+def migrate(ctx: typer.Context) -> None:
+    """Create or upgrade the database schema."""
+
+    async def go(dock: Dock) -> list[str]:
+        return await dock.store.migrate()
+
+    applied = run_with_dock(ctx, go, migrate=False)
+    console.print(f"applied {', '.join(applied)}" if applied else "schema is up to date")
+
+
+@app.command()
+def submit(
+    ctx: typer.Context,
+    job_type: str = typer.Argument(..., help="A registered job type, e.g. staged_sleep."),
+    input_json: str | None = typer.Option(None, "--input", help="Job input as a JSON object."),
+    user_id: str | None = typer.Option(None, "--user-id"),
+    entity_type: str | None = typer.Option(None, "--entity-type"),
+    entity_id: str | None = typer.Option(None, "--entity-id"),
+    priority: int = typer.Option(0, "--priority", help="Higher runs first."),
+    max_retries: int | None = typer.Option(
+        None, "--max-retries", help=f"Job-level retries (default: the type's, usually "
+                                    f"{DEFAULT_MAX_RETRIES})."),
+    run_at: datetime | None = typer.Option(None, "--run-at", help="Start no earlier than this "
+                                           "(ISO 8601; UTC if no zone)."),
+) -> None:
+    """Submit one job and print its id."""
+    from jobdock.client import AsyncClient
+
+    payload = parse_json_object(input_json)
+    if run_at is not None and run_at.tzinfo is None:
+        run_at = run_at.replace(tzinfo=UTC)
+
+    async def go(dock: Dock) -> str:
+        client = AsyncClient(dock)
+        new = client.new_job(job_type, payload, user_id=user_id, entity_type=entity_type,
+                             entity_id=entity_id, priority=priority, max_retries=max_retries,
+                             run_at=run_at)
+        return str((await dock.admin.submit(new)).id)
+
+    print(run_with_dock(ctx, go))
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Address to bind (others need "
+                                               "JOBDOCK_ADMIN_TOKEN)."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    worker: bool | None = typer.Option(
+        None, "--worker/--no-worker",
+        help="Run a worker in the same process (default: yes on the embedded SQLite)."),
+) -> None:
+    """Start the web UI (and, on the embedded default, a worker)."""
+    from jobdock.web.server import serve as serve_web
+
+    serve_web(ctx.obj, host=host, port=port, worker=worker)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

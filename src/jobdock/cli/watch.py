@@ -1,0 +1,54 @@
+"""``jobdock jobs watch``: live Rich progress bars fed by the change feed (and a poll)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+
+from rich.live import Live
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from jobdock.admin import JobNotFound
+from jobdock.app import Dock
+from jobdock.jobs.model import Job
+
+_DONE = {"completed", "failed", "cancelled"}
+
+
+def _describe(job: Job) -> str:
+    stage = job.progress.get("stage") or ""
+    details = job.progress.get("details") or ""
+    return f"{job.job_type} {str(job.id)[:8]} [{job.status}] {stage} {details}".strip()
+
+
+async def watch_jobs(dock: Dock, job_id: str | None, interval: float) -> None:
+    progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                        TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn())
+    tasks: dict[uuid.UUID, TaskID] = {}
+    await dock.start_feed()
+    with Live(progress, refresh_per_second=8), contextlib.suppress(KeyboardInterrupt):
+        async with dock.bus.subscribe() as events:
+            while True:
+                jobs = await _current(dock, job_id)
+                for job in jobs:
+                    task = tasks.get(job.id)
+                    if task is None:
+                        task = tasks[job.id] = progress.add_task(_describe(job), total=100)
+                    progress.update(task, completed=job.progress.get("percent") or 0,
+                                    description=_describe(job))
+                if job_id is not None and jobs and jobs[0].status in _DONE:
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(events.get(), interval)
+
+
+async def _current(dock: Dock, job_id: str | None) -> list[Job]:
+    if job_id is None:
+        return await dock.admin.active_jobs(limit=100)
+    try:
+        return [await dock.admin.get_job(job_id)]
+    except JobNotFound:
+        if job_id:
+            raise
+        return []

@@ -1,0 +1,47 @@
+"""``jobdock worker``: run jobs until stopped (SIGTERM/SIGINT stop it gracefully)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import typer
+
+from jobdock.app import Dock
+from jobdock.cli.common import fail, run_with_dock
+from jobdock.worker import WorkerSettings
+
+
+def worker(
+    ctx: typer.Context,
+    concurrency: int = typer.Option(10, "--concurrency", "-c", min=1, max=1000,
+                                    help="Jobs run at once."),
+    burst: bool = typer.Option(False, "--burst", help="Drain the queue, then exit."),
+    types: str | None = typer.Option(None, "--types", help="Only these job types (a,b)."),
+    grace: float = typer.Option(10.0, "--grace", help="Seconds running jobs get to reach a "
+                                                      "safe point on shutdown."),
+    heartbeat_timeout: float = typer.Option(30.0, "--heartbeat-timeout",
+                                            help="Rescue jobs silent this long."),
+    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning, error."),
+) -> None:
+    """Run a worker: claim jobs and run their handlers, N at a time."""
+    logging.basicConfig(level=log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    type_list = tuple(t.strip() for t in types.split(",") if t.strip()) if types else None
+    settings = WorkerSettings(concurrency=concurrency, burst=burst, types=type_list,
+                              shutdown_grace=grace, heartbeat_timeout=heartbeat_timeout,
+                              heartbeat_interval=min(5.0, heartbeat_timeout / 3))
+
+    async def go(dock: Dock) -> None:
+        unknown = [t for t in type_list or () if t not in dock.registry]
+        if unknown:
+            fail(f"unknown job type(s) in --types: {', '.join(unknown)}")
+        await dock.start_feed()
+        w = dock.worker(settings)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, w.stop)
+        await w.run()
+
+    run_with_dock(ctx, go)
