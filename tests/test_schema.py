@@ -1,0 +1,71 @@
+"""A migrated database equals the declared schema, on both dialects."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from jobdock.jobs.model import JOB_FIELDS
+from jobdock.store.queries import load_queries, migration_files
+from jobdock.store.sqlite.store import SqliteStore
+
+DECLARED_INDEXES = {
+    "background_jobs_claim_idx", "background_jobs_active_idx", "background_jobs_retry_idx",
+    "background_jobs_created_idx", "background_jobs_updated_idx", "background_jobs_user_idx",
+    "background_jobs_status_created_idx", "background_jobs_type_created_idx",
+    "background_jobs_entity_idx",
+}
+
+
+def test_both_dialects_define_the_same_queries() -> None:
+    assert set(load_queries("postgres")) == set(load_queries("sqlite"))
+
+
+def test_both_dialects_have_the_same_migrations() -> None:
+    assert [v for v, _ in migration_files("postgres")] == [v for v, _ in migration_files("sqlite")]
+
+
+async def test_sqlite_schema_matches_declared(tmp_path: Path) -> None:
+    store = await SqliteStore(tmp_path / "db.sqlite").open()
+    try:
+        assert await store.migrate() == ["0001_background_jobs"]
+        assert await store.migrate() == []  # idempotent
+    finally:
+        await store.close()
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(background_jobs)")]
+    indexes = {r[1] for r in conn.execute("PRAGMA index_list(background_jobs)")
+               if not r[1].startswith("sqlite_autoindex")}
+    assert columns == list(JOB_FIELDS)
+    assert indexes == DECLARED_INDEXES
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO background_jobs (id, job_type, status, run_at, created_at, "
+                     "updated_at) VALUES ('x', 't', 'bogus', '', '', '')")
+
+
+@pytest.mark.postgres
+async def test_postgres_schema_matches_declared(pg_url: str) -> None:
+    from jobdock.store.postgres.store import PostgresStore
+
+    store = await PostgresStore(pg_url).open()
+    try:
+        assert await store.migrate() == ["0001_background_jobs"]
+        assert await store.migrate() == []
+    finally:
+        await store.close()
+    with psycopg.connect(pg_url) as conn:
+        columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            "'background_jobs' AND table_schema = current_schema() ORDER BY ordinal_position")]
+        indexes = {r[0] for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'background_jobs' "
+            "AND schemaname = current_schema()")} - {"background_jobs_pkey"}
+        assert columns == list(JOB_FIELDS)
+        assert indexes == DECLARED_INDEXES
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("INSERT INTO background_jobs (id, job_type, status, run_at, created_at,"
+                         " updated_at) VALUES (gen_random_uuid(), 't', 'bogus', now(), now(), "
+                         "now())")
