@@ -48,6 +48,8 @@ class RuntimePort(Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
+    def service(self, name: str) -> Any: ...
+
 
 class JobContext:
     def __init__(
@@ -156,6 +158,19 @@ class JobContext:
             progress = dict(self._progress)
         self.port.record_checkpoint(record, progress)
         return key
+
+    def save_file(self, name: str, data: bytes, final: bool = True) -> str:
+        """Store raw bytes beside the job's checkpoints (e.g. ``content.md``); returns the key."""
+        key = f"{self.prefix}/{name}"
+        self.port.write_blob(key, data, final=final)
+        return key
+
+    def read_file(self, key: str) -> bytes | None:
+        return self.port.read_blob(key)
+
+    def service(self, name: str) -> Any:
+        """A service the application wired in (e.g. ``"documents"``: the document tables)."""
+        return self.port.service(name)
 
     @property
     def checkpoints(self) -> dict[str, CheckpointRecord]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from jobdock.jobs.checkpoints import CheckpointRecord
 from jobdock.jobs.model import JOB_FIELDS, ErrorType, Job, JobStatus, NewJob
+from jobdock.store.documents import DocumentQueries
 
 
 class StoreUnavailable(Exception):
@@ -51,13 +52,18 @@ _TIME_FIELDS = tuple(
 ) + ("next_retry_at",)
 
 
-class Store(ABC):
+class Store(DocumentQueries, ABC):
     dialect: str
 
     # ---- dialect hooks ------------------------------------------------------------------
     @abstractmethod
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run a named query and return its rows as dicts (committed)."""
+
+    @abstractmethod
+    async def fetch_in_transaction(
+            self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        """Run several named queries in one transaction (all or nothing)."""
 
     @abstractmethod
     async def migrate(self) -> list[str]:

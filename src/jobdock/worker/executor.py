@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import logging
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from jobdock.jobs.retry import RetryPolicy
 from jobdock.storage import Storage
 from jobdock.store import Store
 from jobdock.worker.completer import Completer
-from jobdock.worker.port import WorkerPort
+from jobdock.worker.port import ServiceFactory, WorkerPort
 from jobdock.worker.threads import run_in_daemon_thread
 
 log = logging.getLogger("jobdock.worker")
@@ -36,17 +37,19 @@ class RunningJob:
 
 class Executor:
     def __init__(self, store: Store, storage: Storage, registry: Registry, clock: Clock,
-                 worker_id: str, completer: Completer) -> None:
+                 worker_id: str, completer: Completer,
+                 services: Mapping[str, ServiceFactory] | None = None) -> None:
         self.store = store
         self.storage = storage
         self.registry = registry
         self.clock = clock
         self.worker_id = worker_id
         self.completer = completer
+        self.services = services or {}
 
     def prepare(self, job: Job) -> RunningJob:
         port = WorkerPort(asyncio.get_running_loop(), self.store, self.storage, job.id,
-                          self.worker_id, self.clock)
+                          self.worker_id, self.clock, self.services)
         return RunningJob(job, port)
 
     async def run(self, running: RunningJob) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from jobdock.jobs.checkpoints import CheckpointRecord
@@ -15,6 +15,7 @@ from jobdock.storage import Storage
 from jobdock.store import Store
 
 T = TypeVar("T")
+ServiceFactory = Callable[["WorkerPort"], Any]
 _CALL_TIMEOUT = 60.0
 
 
@@ -22,7 +23,8 @@ class WorkerPort:
     """Implements ``jobs.context.RuntimePort`` for one job run by one worker."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, store: Store, storage: Storage,
-                 job_id: uuid.UUID, worker_id: str, clock: Clock) -> None:
+                 job_id: uuid.UUID, worker_id: str, clock: Clock,
+                 services: Mapping[str, ServiceFactory] | None = None) -> None:
         self.loop = loop
         self.store = store
         self.storage = storage
@@ -32,6 +34,8 @@ class WorkerPort:
         self._interrupt: Interrupt | None = None
         self._wake = threading.Event()
         self.wrote_intermediate = False
+        self._service_factories = services or {}
+        self._services: dict[str, Any] = {}
 
     # ---- control ---------------------------------------------------------------------
     def interrupt(self) -> Interrupt | None:
@@ -67,6 +71,17 @@ class WorkerPort:
         if not ok:
             self.request(Interrupt.LOST)
             raise JobInterrupted(Interrupt.LOST)
+
+    def service(self, name: str) -> Any:
+        if name not in self._services:
+            if name not in self._service_factories:
+                raise LookupError(f"no service {name!r} is wired into this worker")
+            self._services[name] = self._service_factories[name](self)
+        return self._services[name]
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the worker's loop from the handler's thread and wait for it."""
+        return self._call(coro)
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         try:

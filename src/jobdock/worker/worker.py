@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from jobdock.events import EventBus
 from jobdock.jobs.clock import Clock, SystemClock
@@ -24,6 +24,7 @@ from jobdock.store import Store
 from jobdock.worker.completer import Completer
 from jobdock.worker.executor import Executor, RunningJob
 from jobdock.worker.maintenance import Rescuer, RetryScheduler
+from jobdock.worker.port import ServiceFactory
 from jobdock.worker.settings import WorkerSettings
 
 log = logging.getLogger("jobdock.worker")
@@ -36,7 +37,8 @@ def new_worker_id() -> str:
 class Worker:
     def __init__(self, store: Store, storage: Storage, registry: Registry,
                  settings: WorkerSettings | None = None, *, bus: EventBus | None = None,
-                 clock: Clock | None = None, worker_id: str | None = None) -> None:
+                 clock: Clock | None = None, worker_id: str | None = None,
+                 services: Mapping[str, ServiceFactory] | None = None) -> None:
         self.store = store
         self.settings = settings or WorkerSettings()
         self.bus = bus
@@ -44,7 +46,7 @@ class Worker:
         self.worker_id = worker_id or new_worker_id()
         self.completer = Completer(store, self.worker_id, self.clock)
         self.executor = Executor(store, storage, registry, self.clock, self.worker_id,
-                                 self.completer)
+                                 self.completer, services)
         self.rescuer = Rescuer(store, self.clock, self.settings.heartbeat_timeout)
         self.retry_scheduler = RetryScheduler(store, self.clock)
         self.running: dict[uuid.UUID, RunningJob] = {}

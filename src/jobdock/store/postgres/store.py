@@ -62,6 +62,15 @@ class PostgresStore(Store):
             await cur.execute(self.queries[name], params)
             return await cur.fetchall() if cur.description else []
 
+    async def fetch_in_transaction(
+            self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        results = []
+        async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            for name, params in steps:
+                await cur.execute(self.queries[name], params)
+                results.append(await cur.fetchall() if cur.description else [])
+        return results
+
     # ---- value encoding -----------------------------------------------------------------
     def enc_time(self, value: datetime | None) -> Any:
         return value

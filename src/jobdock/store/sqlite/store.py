@@ -50,6 +50,7 @@ class SqliteStore(Store):
                 await conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
                 await conn.execute("PRAGMA journal_mode = WAL")
                 await conn.execute("PRAGMA synchronous = NORMAL")
+                await conn.execute("PRAGMA foreign_keys = ON")
             except (OSError, sqlite3.Error) as exc:
                 raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from None
             self._conn = conn
@@ -85,6 +86,22 @@ class SqliteStore(Store):
                     await self.conn.execute("ROLLBACK")
                 raise
             return rows
+
+    async def fetch_in_transaction(
+            self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        results = []
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for name, params in steps:
+                    cur = await self.conn.execute(self.queries[name], params)
+                    results.append([dict(r) for r in await cur.fetchall()])
+                    await cur.close()
+                await self.conn.execute("COMMIT")
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+        return results
 
     # ---- value encoding ---------------------------------------------------------------------
     def enc_time(self, value: datetime | None) -> Any:
