@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobdock.admin import AdminService
+from jobdock.admin.documents import DocumentService
+from jobdock.documents_wiring import DocumentRepoAdapter
 from jobdock.events import EventBus
 from jobdock.events.feeds import listen_postgres, poll_changes
 from jobdock.jobs.clock import Clock, SystemClock
@@ -18,6 +20,7 @@ from jobdock.settings import Settings
 from jobdock.storage import Storage, open_storage
 from jobdock.store import Store, open_store
 from jobdock.worker import Worker, WorkerSettings
+from jobdock.worker.port import WorkerPort
 
 log = logging.getLogger("jobdock")
 
@@ -63,12 +66,19 @@ class Dock:
     def admin(self) -> AdminService:
         return AdminService(self.store, self.storage, self.registry, self.clock)
 
+    @property
+    def documents(self) -> DocumentService:
+        return DocumentService(self.admin)
+
     def worker(self, settings: WorkerSettings | None = None) -> Worker:
         settings = settings or WorkerSettings()
         if self.store.dialect == "sqlite" and settings.poll_interval > 0.2:
             settings.poll_interval = 0.1  # no NOTIFY across processes: poll a little faster
         return Worker(self.store, self.storage, self.registry, settings, bus=self.bus,
-                      clock=self.clock)
+                      clock=self.clock, services={"documents": self._document_repo})
+
+    def _document_repo(self, port: WorkerPort) -> DocumentRepoAdapter:
+        return DocumentRepoAdapter(self.store, port.call, self.clock)
 
     async def start_feed(self, poll_interval: float = 0.5) -> None:
         """Start turning database changes into bus events (for the UI and the worker)."""

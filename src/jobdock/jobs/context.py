@@ -144,7 +144,8 @@ class JobContext:
         return self._write_checkpoint(stage, {"data": data}, complete=True)
 
     def _write_checkpoint(self, stage: str, body: dict[str, Any], complete: bool) -> str:
-        key = intermediate_key(self.prefix, stage)
+        declared = next((s for s in self._stages if s.name == stage), None)
+        key = intermediate_key(self.prefix, declared.checkpoint_name if declared else stage)
         now = datetime.now(UTC).isoformat()
         envelope = {"version": "1.0", "job_id": str(self.job.id), "stage": stage,
                     "complete": complete, "timestamp": now, **body}
@@ -162,6 +163,11 @@ class JobContext:
     def save_file(self, name: str, data: bytes, final: bool = True) -> str:
         """Store raw bytes beside the job's checkpoints (e.g. ``content.md``); returns the key."""
         key = f"{self.prefix}/{name}"
+        self.port.write_blob(key, data, final=final)
+        return key
+
+    def write_key(self, key: str, data: bytes, final: bool = True) -> str:
+        """Store bytes at a full storage key (outside the job's prefix, e.g. an export)."""
         self.port.write_blob(key, data, final=final)
         return key
 

@@ -12,10 +12,19 @@ from jobdock.jobs.retry import RetryPolicy
 
 @dataclass(frozen=True)
 class Stage:
-    """A named stage; ``weight`` is its share of the progress bar (relative)."""
+    """A named stage; ``weight`` is its share of the progress bar (relative).
+
+    ``checkpoint`` names its intermediate file (``stage-{checkpoint}.json``) when that
+    differs from the stage name (e.g. stage ``extract`` → ``stage-extraction.json``).
+    """
 
     name: str
     weight: float = 1.0
+    checkpoint: str | None = None
+
+    @property
+    def checkpoint_name(self) -> str:
+        return self.checkpoint or self.name
 
 
 Handler = Callable[..., Any]

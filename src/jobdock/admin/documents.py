@@ -1,0 +1,89 @@
+"""Document actions for the CLI and the web UI: add, list, show, export, import.
+
+Adding stores the source file, creates the document row and submits ``process_document``;
+exports and imports are jobs too. Everything goes through the admin service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from jobdock.admin.errors import InvalidRequest
+from jobdock.admin.service import AdminService
+from jobdock.jobs.model import Job, NewJob
+
+SOURCE_TYPES = {".pdf": "pdf", ".epub": "epub", ".html": "html", ".htm": "html",
+                ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+MAX_SOURCE_BYTES = 200 * 1024 * 1024
+
+
+class DocumentService:
+    def __init__(self, admin: AdminService) -> None:
+        self.admin = admin
+        self.store = admin.store
+        self.storage = admin.storage
+
+    async def add(self, user_id: str, filename: str, data: bytes, *,
+                  embedder: str = "hashing", title: str | None = None) -> tuple[dict[str, Any], Job]:
+        """Store a source file and start processing it."""
+        name = PurePath(filename).name
+        if not name:
+            raise InvalidRequest("a document needs a file name")
+        if len(data) > MAX_SOURCE_BYTES:
+            raise InvalidRequest(f"{name} is larger than {MAX_SOURCE_BYTES // 2**20} MiB")
+        suffix = PurePath(name).suffix.lower()
+        document_id = str(uuid.uuid4())
+        key = f"documents/{user_id}/{document_id}/source{suffix or '.bin'}"
+        await asyncio.to_thread(self.storage.put, key, data)
+        doc = await self.store.document_insert(
+            user_id=user_id, title=title or PurePath(name).stem, document_id=document_id,
+            source_type=SOURCE_TYPES.get(suffix, "unknown"), filename=name, storage_path=key,
+            now=self.admin.clock.now())
+        job = await self.admin.submit(NewJob(
+            "process_document", {"document_id": document_id, "embedder": embedder},
+            user_id=user_id, entity_type="document", entity_id=document_id))
+        return doc, job
+
+    async def list(self, user_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        return await self.store.document_list(user_id, limit)
+
+    async def get(self, document_id: str, user_id: str | None = None) -> dict[str, Any]:
+        doc = await self.store.document_get(document_id, user_id)
+        if doc is None:
+            raise InvalidRequest(f"no document with id {document_id}")
+        return doc
+
+    async def chunks(self, document_id: str) -> list[dict[str, Any]]:
+        return await self.store.chunk_list(document_id)
+
+    async def export(self, user_id: str, document_ids: list[str]) -> Job:
+        for doc_id in document_ids:
+            await self.get(doc_id, user_id)
+        return await self.admin.submit(NewJob(
+            "export_documents", {"document_ids": document_ids}, user_id=user_id,
+            entity_type="document", entity_id=document_ids[0]))
+
+    async def import_files(self, user_id: str, files: dict[str, bytes], *, title: str,
+                           strategy: str = "replace", document_id: str | None = None,
+                           embedder: str | None = None) -> tuple[dict[str, Any], Job]:
+        """Store a document's final files (e.g. from an export) and start importing them."""
+        if "chunks.json" not in files:
+            raise InvalidRequest("an import needs a chunks.json")
+        document_id = document_id or str(uuid.uuid4())
+        prefix = f"documents/{user_id}/{document_id}"
+        for name, data in files.items():
+            await asyncio.to_thread(self.storage.put, f"{prefix}/{name}", data)
+        doc = await self.store.document_get(document_id)
+        if doc is None:
+            doc = await self.store.document_insert(
+                user_id=user_id, title=title, source_type="import", filename=None,
+                storage_path=f"{prefix}/chunks.json", document_id=document_id,
+                now=self.admin.clock.now())
+        job = await self.admin.submit(NewJob(
+            "import_document", {"document_id": document_id, "strategy": strategy,
+                                "source_prefix": prefix, "embedder": embedder},
+            user_id=user_id, entity_type="document", entity_id=document_id))
+        return doc, job

@@ -1,0 +1,55 @@
+"""The files a processed document leaves in storage, and the chunks.json format (1.0)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from jobdock.jobs.errors import PermanentError
+
+CHUNKS_VERSION = "1.0"
+FINAL_FILES = ("content.md", "chunks.json", "metadata.json", "manifest.json")
+CHUNK_KEYS = ("id", "chunk_index", "content", "start_offset", "end_offset", "heading_path",
+              "page_start", "page_end", "word_count", "token_count", "keywords", "themes",
+              "summary", "importance_score", "embedding")
+_REQUIRED = {"chunk_index": int, "content": str, "start_offset": int, "end_offset": int}
+
+
+def document_prefix(user_id: str, document_id: str) -> str:
+    return f"documents/{user_id}/{document_id}"
+
+
+def chunk_id(document_id: str, index: int) -> str:
+    """Stable chunk ids: reprocessing the same document gives the same ids."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"jobdock:{document_id}:{index}"))
+
+
+def encode(data: Any) -> bytes:
+    """Pretty, stable JSON for files people may open (sorted keys, fixed indent)."""
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def chunks_document(document_id: str, chunks: list[dict[str, Any]],
+                    embedder: str | None) -> dict[str, Any]:
+    return {"version": CHUNKS_VERSION, "document_id": document_id, "embedder": embedder,
+            "chunks": [{k: c.get(k) for k in CHUNK_KEYS} for c in chunks]}
+
+
+def validate_chunks_document(data: Any, source: str) -> list[dict[str, Any]]:
+    """Check a chunks.json against format 1.0; the error names the first problem."""
+    if not isinstance(data, dict):
+        raise PermanentError(f"{source} is not a chunks.json object")
+    if data.get("version") != CHUNKS_VERSION:
+        raise PermanentError(f"{source} has version {data.get('version')!r}; "
+                             f"only {CHUNKS_VERSION!r} can be imported")
+    chunks = data.get("chunks")
+    if not isinstance(chunks, list):
+        raise PermanentError(f"{source} has no list of chunks")
+    for i, chunk in enumerate(chunks):
+        for key, kind in _REQUIRED.items():
+            if not isinstance(chunk, dict) or not isinstance(chunk.get(key), kind):
+                raise PermanentError(f"{source}: chunk {i} lacks a valid {key!r}")
+        if chunk["end_offset"] < chunk["start_offset"]:
+            raise PermanentError(f"{source}: chunk {i} ends before it starts")
+    return chunks

@@ -1,0 +1,25 @@
+"""What the document handlers need from the database, as a blocking interface.
+
+The application implements it over the store (app.py); handlers get it from
+``ctx.service("documents")`` and call it from their worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class DocumentRepo(Protocol):
+    def get(self, document_id: str) -> dict[str, Any] | None: ...
+
+    def create(self, *, user_id: str, title: str, source_type: str, filename: str | None,
+               storage_path: str, document_id: str | None = None) -> dict[str, Any]: ...
+
+    def set_status(self, document_id: str, status: str, error: str | None = None) -> None: ...
+
+    def set_processed(self, document_id: str, **fields: Any) -> None: ...
+
+    def replace_chunks(self, document_id: str, chunks: Sequence[dict[str, Any]]) -> int: ...
+
+    def chunks(self, document_id: str) -> list[dict[str, Any]]: ...

@@ -1,0 +1,42 @@
+"""The blocking document repository handlers use, implemented over the async store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from jobdock.jobs.clock import Clock
+from jobdock.store import Store
+
+Call = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+class DocumentRepoAdapter:
+    """Implements ``documents.repo.DocumentRepo``; ``call`` runs a coroutine on the worker loop."""
+
+    def __init__(self, store: Store, call: Call, clock: Clock) -> None:
+        self.store = store
+        self.call = call
+        self.clock = clock
+
+    def get(self, document_id: str) -> dict[str, Any] | None:
+        return self.call(self.store.document_get(document_id))  # type: ignore[no-any-return]
+
+    def create(self, *, user_id: str, title: str, source_type: str, filename: str | None,
+               storage_path: str, document_id: str | None = None) -> dict[str, Any]:
+        return self.call(self.store.document_insert(  # type: ignore[no-any-return]
+            user_id=user_id, title=title, source_type=source_type, filename=filename,
+            storage_path=storage_path, document_id=document_id, now=self.clock.now()))
+
+    def set_status(self, document_id: str, status: str, error: str | None = None) -> None:
+        self.call(self.store.document_set_status(document_id, status, self.clock.now(), error))
+
+    def set_processed(self, document_id: str, **fields: Any) -> None:
+        self.call(self.store.document_set_processed(document_id, self.clock.now(), **fields))
+
+    def replace_chunks(self, document_id: str, chunks: Sequence[dict[str, Any]]) -> int:
+        return self.call(  # type: ignore[no-any-return]
+            self.store.chunk_replace(document_id, chunks, self.clock.now()))
+
+    def chunks(self, document_id: str) -> list[dict[str, Any]]:
+        return self.call(self.store.chunk_list(document_id))  # type: ignore[no-any-return]
