@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import typer
 
 from jobdock.app import Dock
-from jobdock.cli import bench, jobs, worker
+from jobdock.cli import bench, documents, jobs, worker
 from jobdock.cli.common import console, parse_json_object, run_with_dock
 from jobdock.jobs.model import DEFAULT_MAX_RETRIES
 from jobdock.settings import Settings
@@ -18,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
 )
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(documents.app, name="documents")
 app.command("worker")(worker.worker)
 app.command("bench")(bench.bench)
 
