@@ -27,7 +27,8 @@ class DocumentService:
         self.storage = admin.storage
 
     async def add(self, user_id: str, filename: str, data: bytes, *,
-                  embedder: str = "hashing", title: str | None = None) -> tuple[dict[str, Any], Job]:
+                  embedder: str = "hashing",
+                  title: str | None = None) -> tuple[dict[str, Any], Job]:
         """Store a source file and start processing it."""
         name = PurePath(filename).name
         if not name:
@@ -47,7 +48,7 @@ class DocumentService:
             user_id=user_id, entity_type="document", entity_id=document_id))
         return doc, job
 
-    async def list(self, user_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    async def list_documents(self, user_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         return await self.store.document_list(user_id, limit)
 
     async def get(self, document_id: str, user_id: str | None = None) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def list_documents(ctx: typer.Context, user_id: str | None = typer.Option(None, 
     """List documents, newest first."""
 
     async def go(dock: Dock) -> None:
-        docs = await dock.documents.list(user_id)
+        docs = await dock.documents.list_documents(user_id)
         if as_json:
             print_json(docs)
             return

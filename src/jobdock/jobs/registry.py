@@ -88,7 +88,8 @@ class Registry:
         """Decorator: register ``fn(ctx) -> dict | None`` as the handler of ``name``."""
         policy = retry or RetryPolicy()
         if max_retries is not None:
-            policy = RetryPolicy(policy.base_seconds, policy.cap_seconds, policy.jitter, max_retries)
+            policy = RetryPolicy(policy.base_seconds, policy.cap_seconds, policy.jitter,
+                                 max_retries)
 
         def register(fn: Handler) -> Handler:
             self.add(

@@ -47,9 +47,7 @@ class ControlFlags:
 
 
 _JSON_FIELDS = ("progress", "input_data", "output_data", "metadata")
-_TIME_FIELDS = tuple(
-    f for f in JOB_FIELDS if f.endswith("_at") and f not in ("next_retry_at",)
-) + ("next_retry_at",)
+_TIME_FIELDS = tuple(f for f in JOB_FIELDS if f.endswith("_at"))
 
 
 class Store(DocumentQueries, ABC):

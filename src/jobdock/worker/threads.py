@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ def run_in_daemon_thread(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
     def target() -> None:
         try:
             result = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+        except BaseException as exc:  # handed to the awaiting task
             _call_soon(loop, settle, False, exc)
         else:
             _call_soon(loop, settle, True, result)
@@ -35,7 +36,6 @@ def run_in_daemon_thread(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
 
 
 def _call_soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
-    try:
+    # The loop may be gone (worker stopped); then nobody waits for this result.
+    with contextlib.suppress(RuntimeError):
         loop.call_soon_threadsafe(fn, *args)
-    except RuntimeError:
-        pass  # the loop is gone (worker stopped); nobody waits for this result

@@ -12,7 +12,8 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
 
 from jobdock.events import EventBus
 from jobdock.jobs.clock import Clock, SystemClock
@@ -95,8 +96,8 @@ class Worker:
             await asyncio.gather(*helpers, return_exceptions=True)
             log.info("worker %s stopped after %d jobs", self.worker_id, self.jobs_started)
 
-    def _helper_loops(self) -> list[Callable[[], Awaitable[None]]]:
-        loops = [self._sync_loop, self._heartbeat_loop]
+    def _helper_loops(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+        loops: list[Callable[[], Coroutine[Any, Any, None]]] = [self._sync_loop, self._heartbeat_loop]
         if self.settings.maintenance:
             loops.append(self._maintenance_loop)
         if self.bus is not None:

@@ -60,7 +60,7 @@ class PostgresStore(Store):
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         async with self.pool.connection() as conn, conn.cursor() as cur:
             await cur.execute(self.queries[name], params)
-            return await cur.fetchall() if cur.description else []
+            return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
 
     async def fetch_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
@@ -69,7 +69,7 @@ class PostgresStore(Store):
             for name, params in steps:
                 await cur.execute(self.queries[name], params)
                 results.append(await cur.fetchall() if cur.description else [])
-        return results
+        return results  # type: ignore[return-value]
 
     # ---- value encoding -----------------------------------------------------------------
     def enc_time(self, value: datetime | None) -> Any:
@@ -101,7 +101,7 @@ class PostgresStore(Store):
                     "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
                 )
                 cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")
-                done = {r["version"] for r in await cur.fetchall()}
+                done = {r["version"] for r in await cur.fetchall()}  # type: ignore[call-overload]
                 for version, sql in migration_files("postgres"):
                     if version in done:
                         continue
@@ -117,7 +117,7 @@ class PostgresStore(Store):
     async def applied_migrations(self) -> list[str]:
         async with self.pool.connection() as conn:
             cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY version")
-            return [r["version"] for r in await cur.fetchall()]
+            return [r["version"] for r in await cur.fetchall()]  # type: ignore[call-overload]
 
 
 def _one_line(exc: BaseException) -> str:
