@@ -26,15 +26,15 @@ one UPDATE) and once more with the completion; it is not a database write per ca
 from __future__ import annotations
 
 import asyncio
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import quote
 
 import psycopg
+from peerbench import config, sink
+from peerbench.adapters.base import Adapter, JobSpec, python
 
 import jobdock
 from jobdock.client import AsyncClient
-from peerbench import config, sink
-from peerbench.adapters.base import Adapter, JobSpec, python
 
 SCHEMA = "pb_jobdock"
 DSN = config.PG_DSN + ("&" if "?" in config.PG_DSN else "?") + "options=" + quote(

@@ -9,8 +9,36 @@ def bench(
     ctx: typer.Context,
     backend: str = typer.Option("sqlite", "--backend", help="sqlite or postgres."),
     as_json: bool = typer.Option(False, "--json", help="Print figures as JSON."),
+    n: int = typer.Option(5000, "--n", min=1, help="W1: jobs drained."),
+    single_n: int = typer.Option(1000, "--single-n", min=1,
+                                 help="W1: jobs enqueued one call each."),
+    batch_size: int = typer.Option(1000, "--batch-size", min=1, help="W1/W3: jobs per bulk call."),
+    concurrency: int = typer.Option(10, "--concurrency", min=1, help="Worker concurrency."),
+    rate: float = typer.Option(50.0, "--rate", min=0.1, help="W2: enqueues per second."),
+    duration: float = typer.Option(10.0, "--duration", min=0.1, help="W2: seconds."),
+    w3_jobs: int = typer.Option(500, "--w3-jobs", min=1, help="W3: jobs of 8 stages."),
+    workloads: str = typer.Option("w1,w2,w3", "--workloads", help="Any of w1,w2,w3."),
+    handler: str = typer.Option("async", "--handler",
+                                help="async (handlers on the worker's loop) or sync "
+                                     "(plain def handlers, one thread each)."),
+    drain_timeout: float = typer.Option(240.0, "--drain-timeout", help="Limit per drain (s)."),
 ) -> None:
-    """Measure enqueue, drain, start latency and progress cost."""
-    from jobdock.bench.runner import run_bench
+    """Measure enqueue, drain, start latency and progress cost.
 
-    run_bench(ctx, backend, as_json)
+    Postgres: a fresh schema in --database-url (default
+    postgresql://postgres@127.0.0.1:5432/test), dropped afterwards. SQLite: a temp file.
+    """
+    from jobdock.bench.runner import run_bench
+    from jobdock.bench.workloads import Params
+
+    if backend not in ("sqlite", "postgres"):
+        raise typer.BadParameter("use sqlite or postgres", param_hint="--backend")
+    if handler not in ("async", "sync"):
+        raise typer.BadParameter("use async or sync", param_hint="--handler")
+    params = Params(n=n, single_n=single_n, batch_size=batch_size, rate=rate, duration=duration,
+                    w3_jobs=w3_jobs, drain_timeout=drain_timeout)
+    try:
+        run_bench(ctx, backend, as_json, workloads=workloads, concurrency=concurrency,
+                  handler=handler, params=params)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobdock.jobs.errors import ErrorRule
-from jobdock.jobs.retry import RetryPolicy
+from jobdock.jobs.retry import OperationRetry, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class JobType:
     error_rules: tuple[ErrorRule, ...] = ()
     keep_intermediate: bool = False
     description: str = ""
+    operation_retry: OperationRetry | None = None  # ``with_retry`` backoff (default 2/4/8 s)
 
 
 class UnknownJobType(LookupError):
@@ -84,6 +85,7 @@ class Registry:
         error_rules: Sequence[ErrorRule] = (),
         keep_intermediate: bool = False,
         description: str = "",
+        operation_retry: OperationRetry | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator: register ``fn(ctx) -> dict | None`` as the handler of ``name``."""
         policy = retry or RetryPolicy()
@@ -102,6 +104,7 @@ class Registry:
                     error_rules=tuple(error_rules),
                     keep_intermediate=keep_intermediate,
                     description=description or (fn.__doc__ or "").strip().split("\n")[0],
+                    operation_retry=operation_retry,
                 )
             )
             return fn

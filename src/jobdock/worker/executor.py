@@ -63,7 +63,8 @@ class Executor:
                 f"No handler is registered for job type {job.job_type!r} on this worker "
                 f"(it knows: {known})."), None, RetryPolicy())
             return
-        ctx = JobContext(job, running.port, job_type.stages, job_type.error_rules)
+        ctx = JobContext(job, running.port, job_type.stages, job_type.error_rules,
+                         job_type.operation_retry)
         running.ctx = ctx
         try:
             output = await self._call_handler(job_type, ctx)
