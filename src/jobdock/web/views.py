@@ -124,16 +124,21 @@ def stage_timeline(job: Job, registry: Registry) -> list[StageRow]:
     return rows
 
 
-def actions_for(status: JobStatus) -> list[tuple[str, str, str | None]]:
-    """(action, button label, confirmation question or None) the job's status allows."""
+def actions_for(job: Job) -> list[tuple[str, str, str | None]]:
+    """(action, button label, confirmation question or None) the job's status allows.
+
+    Both "Resume from checkpoint" and "Retry" are ``retry_job``; a failed job with a
+    checkpoint offers the former, since that is what it will do.
+    """
+    status = job.status
     actions: list[tuple[str, str, str | None]] = []
     if status in (JobStatus.PENDING, JobStatus.PROCESSING):
         actions.append(("pause", "Pause", None))
     if status is JobStatus.PAUSED:
         actions.append(("resume", "Resume", None))
-    if status is JobStatus.FAILED:
+    if status is JobStatus.FAILED and job.last_checkpoint_path:
         actions.append(("retry", "Resume from checkpoint", None))
-    if status in (JobStatus.FAILED, JobStatus.CANCELLED):
+    elif status in (JobStatus.FAILED, JobStatus.CANCELLED):
         actions.append(("retry", "Retry", None))
     if status in (JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.PAUSED):
         actions.append(("fail", "Force fail", "Force this job to fail?"))

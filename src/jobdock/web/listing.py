@@ -1,0 +1,118 @@
+"""The job list's query: filters from request parameters, keyset cursors, the stage cache."""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import urlencode
+
+from jobdock.admin import AdminService, InvalidRequest
+from jobdock.jobs.model import Job
+from jobdock.store import JobFilter
+from jobdock.web.views import IN_FLIGHT, STATUSES
+
+ACTIVE = "active"  # the pseudo type "Active" in the type filter
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The list filters as a person chose them (strings, empty = no filter)."""
+
+    status: str = ""
+    type: str = ""
+    stage: str = ""
+    user: str = ""
+    q: str = ""
+    sort: str = "created"
+    limit: int = PAGE_SIZE
+    after: str = ""
+
+    def params(self, **changes: str) -> dict[str, str]:
+        """Non-empty parameters (with changes), for links and the refresh URL."""
+        values = {**self.__dict__, **changes}
+        values["limit"] = "" if values["limit"] == PAGE_SIZE else str(values["limit"])
+        values["sort"] = "" if values["sort"] == "created" else values["sort"]
+        return {k: str(v) for k, v in values.items() if v}
+
+    def url(self, path: str, **changes: str) -> str:
+        query = urlencode(self.params(**changes))
+        return f"{path}?{query}" if query else path
+
+
+def check_text(name: str, value: str, max_len: int = 200) -> str:
+    """Reject what no database accepts in a text parameter (NUL, lone surrogates)."""
+    if len(value) > max_len:
+        raise InvalidRequest(f"{name} is longer than {max_len} characters")
+    if "\x00" in value:
+        raise InvalidRequest(f"{name} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(f"{name} is not valid text") from None
+    return value.strip()
+
+
+def to_filter(query: ListQuery, user_scope: str | None = None) -> JobFilter:
+    if query.status and query.status not in STATUSES:
+        raise InvalidRequest(f"unknown status {query.status!r} (known: {', '.join(STATUSES)})")
+    if query.sort not in ("created", "updated"):
+        raise InvalidRequest("sort must be 'created' or 'updated'")
+    statuses: tuple[str, ...] | None = (query.status,) if query.status else None
+    job_type = None
+    if query.type == ACTIVE:
+        statuses = tuple(s for s in IN_FLIGHT if not statuses or s in statuses) or ("none",)
+    elif query.type:
+        job_type = check_text("type", query.type)
+    return JobFilter(
+        statuses=statuses, job_type=job_type, stage=check_text("stage", query.stage) or None,
+        user_id=user_scope or check_text("user", query.user) or None,
+        text=check_text("q", query.q) or None, sort=query.sort, limit=query.limit,
+        after=decode_cursor(query.after) if query.after else None)
+
+
+def encode_cursor(job: Job, sort: str) -> str:
+    moment = job.updated_at if sort == "updated" else job.created_at
+    raw = f"{moment.isoformat()}|{job.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, job_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return parsed, uuid.UUID(job_id)
+    except (ValueError, UnicodeError):
+        raise InvalidRequest("after is not a valid cursor (use next_cursor)") from None
+
+
+async def fetch_page(admin: AdminService, query: ListQuery,
+                     user_scope: str | None = None) -> tuple[list[Job], str | None]:
+    """One page plus the cursor of the next (None on the last page)."""
+    f = to_filter(query, user_scope)
+    jobs = await admin.list_jobs(replace(f, limit=f.limit + 1))
+    if len(jobs) <= f.limit:
+        return jobs, None
+    jobs = jobs[:f.limit]
+    return jobs, encode_cursor(jobs[-1], f.sort)
+
+
+class StageCache:
+    """The distinct stages, refreshed at most every ``ttl`` seconds (a scan on big tables)."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._value: list[str] = []
+        self._at = float("-inf")
+
+    async def get(self, admin: AdminService) -> list[str]:
+        if time.monotonic() - self._at > self.ttl:
+            self._value = await admin.stages()
+            self._at = time.monotonic()
+        return self._value
