@@ -13,7 +13,7 @@ from jobdock.admin import AdminService
 from jobdock.admin.documents import DocumentService
 from jobdock.documents_wiring import DocumentRepoAdapter
 from jobdock.events import EventBus
-from jobdock.events.feeds import listen_postgres, poll_changes
+from jobdock.events.feeds import JOBS_CHANNEL, QUEUE_CHANNEL, listen_postgres, poll_changes
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.registry import Registry, default_registry
 from jobdock.settings import Settings
@@ -80,14 +80,18 @@ class Dock:
     def _document_repo(self, port: WorkerPort) -> DocumentRepoAdapter:
         return DocumentRepoAdapter(self.store, port.call, self.clock)
 
-    async def start_feed(self, poll_interval: float = 0.5) -> None:
-        """Start turning database changes into bus events (for the UI and the worker)."""
+    async def start_feed(self, poll_interval: float = 0.5, *, ui: bool = True) -> None:
+        """Start turning database changes into bus events (for the UI and the worker).
+
+        ``ui=False`` (a worker alone) hears only that jobs became due, not every change.
+        """
         if self._feed is not None:
             return
         if self.store.dialect == "postgres":
             ready = asyncio.Event()
             url = self.settings.resolved_database_url()
-            self._feed = asyncio.create_task(listen_postgres(url, self.bus, ready))
+            channels = (QUEUE_CHANNEL, JOBS_CHANNEL) if ui else (QUEUE_CHANNEL,)
+            self._feed = asyncio.create_task(listen_postgres(url, self.bus, ready, channels))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ready.wait(), 5.0)
         else:

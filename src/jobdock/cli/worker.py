@@ -37,7 +37,7 @@ def worker(
         unknown = [t for t in type_list or () if t not in dock.registry]
         if unknown:
             fail(f"unknown job type(s) in --types: {', '.join(unknown)}")
-        await dock.start_feed()
+        await dock.start_feed(ui=False)
         w = dock.worker(settings)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

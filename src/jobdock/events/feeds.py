@@ -15,19 +15,25 @@ from jobdock.store import Store
 log = logging.getLogger("jobdock.events")
 
 
-async def listen_postgres(url: str, bus: EventBus, ready: asyncio.Event | None = None) -> None:
+QUEUE_CHANNEL = "jobdock_queue"  # a job became due: wakes workers (empty payload)
+JOBS_CHANNEL = "jobdock_jobs"  # jobs changed: feeds the UI (ids and statuses)
+
+
+async def listen_postgres(url: str, bus: EventBus, ready: asyncio.Event | None = None,
+                          channels: tuple[str, ...] = (QUEUE_CHANNEL, JOBS_CHANNEL)) -> None:
     """LISTEN on the job channels and publish what arrives; reconnect when dropped."""
     import psycopg
 
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-                await conn.execute("LISTEN jobdock_queue")
-                await conn.execute("LISTEN jobdock_jobs")
+                for channel in channels:
+                    await conn.execute(f"LISTEN {channel}")
                 if ready is not None:
                     ready.set()
                 async for note in conn.notifies():
-                    bus.publish(_parse(note.channel, note.payload))
+                    for event in _parse(note.channel, note.payload):
+                        bus.publish(event)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -35,12 +41,17 @@ async def listen_postgres(url: str, bus: EventBus, ready: asyncio.Event | None =
             await asyncio.sleep(1.0)
 
 
-def _parse(channel: str, payload: str) -> JobEvent:
-    if channel == "jobdock_queue" or not payload:
-        return JobEvent("queue")
+def _parse(channel: str, payload: str) -> list[JobEvent]:
+    """One notification per statement: ``{"op", "jobs": [[id, status, type, user]…]}``,
+    or ``{"op", "count"}`` when too many rows changed to list them."""
+    if channel == QUEUE_CHANNEL or not payload:
+        return [JobEvent("queue")]
     data = json.loads(payload)
-    return JobEvent(data.get("op", "update"), str(data.get("id")), data.get("status"),
-                    data.get("job_type"), data.get("user_id"))
+    op = data.get("op", "update")
+    if "jobs" not in data:
+        return [JobEvent(op)]  # many rows: listeners refresh what they show
+    return [JobEvent(op, str(i), status, job_type, user_id)
+            for i, status, job_type, user_id in data["jobs"]]
 
 
 async def poll_changes(store: Store, bus: EventBus, interval: float = 0.5,

@@ -1,19 +1,27 @@
-"""Batches job completions: jobs that finish together are recorded in one statement."""
+"""Batches job completions: jobs that finish together are recorded in one statement.
+
+Recording does not hold the job's slot: the worker claims the next job while earlier
+completions are written (a crash in between leaves the job ``processing``; the rescuer
+hands it back, as for any crash). ``drain()`` waits for every pending write.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import Any
 
 from jobdock.jobs.clock import Clock
 from jobdock.store import Store
 
+log = logging.getLogger("jobdock.worker")
+
 _Item = tuple[uuid.UUID, Any, dict[str, Any] | None, "asyncio.Future[bool]"]
 
 
 class Completer:
-    def __init__(self, store: Store, worker_id: str, clock: Clock, max_batch: int = 100) -> None:
+    def __init__(self, store: Store, worker_id: str, clock: Clock, max_batch: int = 200) -> None:
         self.store = store
         self.worker_id = worker_id
         self.clock = clock
@@ -21,14 +29,18 @@ class Completer:
         self._pending: list[_Item] = []
         self._flushing: asyncio.Task[None] | None = None
 
-    async def complete(self, job_id: uuid.UUID, output: Any,
-                       progress: dict[str, Any] | None) -> bool:
-        """Record a completion; True if the job was still ours (the guarded update won)."""
+    def complete(self, job_id: uuid.UUID, output: Any,
+                 progress: dict[str, Any] | None) -> asyncio.Future[bool]:
+        """Queue a completion; the future says whether the guarded update won."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((job_id, output, progress, future))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
-        return await future
+        return future
+
+    async def drain(self) -> None:
+        while self._flushing is not None and not self._flushing.done():
+            await asyncio.shield(self._flushing)
 
     async def _flush(self) -> None:
         await asyncio.sleep(0)  # let the jobs finishing in this loop turn join the batch
@@ -38,10 +50,12 @@ class Completer:
                 won = await self.store.job_complete_many(
                     self.worker_id, [(i, o, p) for i, o, p, _ in batch], self.clock.now())
             except Exception as exc:
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
+                # Unrecorded jobs stay `processing`; the rescuer hands them back later.
+                log.warning("could not record %d completion(s): %s", len(batch), exc)
+                won = set()
             for job_id, *_, future in batch:
                 if not future.done():
                     future.set_result(job_id in won)
+                if job_id not in won:
+                    log.info("job %s finished but was no longer ours; result not recorded",
+                             job_id)

@@ -88,9 +88,13 @@ class Executor:
         if running.ctx is not None and running.ctx.progress_version:
             _, progress = running.ctx.progress_snapshot()
             progress.update(percent=100.0, stage=progress.get("stage"), details="Completed")
-        ok = await self.completer.complete(running.job.id, output, progress)
-        if ok and running.port.wrote_intermediate and not job_type.keep_intermediate:
-            await delete_job_files(self.store, self.storage, running.job.id, keep_final=True)
+        recorded = self.completer.complete(running.job.id, output, progress)
+        # Earlier runs (before a pause, shutdown or rescue) may have written checkpoints too.
+        wrote = running.port.wrote_intermediate or running.job.last_checkpoint_path is not None
+        if wrote and not job_type.keep_intermediate:
+            if await recorded:  # only the job's owner cleans up after it
+                await delete_job_files(self.store, self.storage, running.job.id,
+                                       keep_final=True)
 
     async def _fail(self, running: RunningJob, why: Classification, exc: BaseException | None,
                     policy: RetryPolicy) -> None:
@@ -100,8 +104,7 @@ class Executor:
             if job.retry_count < job.max_retries:
                 next_retry_at = _policy_for(job, policy).next_retry_at(now, job.retry_count)
             else:
-                message = (f"{message} Gave up after {job.retry_count} "
-                           f"{'retry' if job.retry_count == 1 else 'retries'}.")
+                message = _gave_up(message, job.retry_count)
         details: dict[str, Any] = {"error": {
             "class": f"{type(exc).__module__}.{type(exc).__qualname__}" if exc else None,
             "traceback": "".join(traceback.format_exception(exc)) if exc else None,
@@ -134,6 +137,15 @@ class Executor:
         if running.ctx is None:
             return dict(running.job.progress)
         return running.ctx.progress_snapshot()[1]
+
+
+def _gave_up(message: str, retries: int) -> str:
+    """A transient error's message once the retries ran out: it says so, as a sentence."""
+    sentence = message if message.endswith((".", "!", "?")) else f"{message}."
+    if retries == 0:
+        return f"{sentence} Not retried: this job allows no retries."
+    plural = "retry" if retries == 1 else "retries"
+    return f"{sentence} Gave up after {retries} {plural} (the most allowed)."
 
 
 def _policy_for(job: Job, policy: RetryPolicy) -> RetryPolicy:

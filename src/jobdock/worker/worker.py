@@ -126,6 +126,7 @@ class Worker:
             running.port.request(Interrupt.SHUTDOWN)
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=self.settings.shutdown_grace)
+        await self.completer.drain()
         released = await self.store.job_release_worker(self.worker_id, self.clock.now())
         if released:
             log.warning("released %d job(s) that did not stop within %.0fs", len(released),

@@ -16,6 +16,12 @@ from jobdock.store.base import Store, StoreUnavailable
 from jobdock.store.queries import load_queries, migration_files
 
 MIGRATIONS_TABLE = "jobdock_migrations"
+# Queries with optional filters get a plan for their actual values each time: a prepared
+# (generic) plan cannot know that, say, the types filter is absent, and on a queue table
+# whose statistics lag behind it picks a bitmap scan + sort (20 ms) over the claim index
+# (0.3 ms).
+CUSTOM_PLANS = frozenset({"job_claim", "job_list_by_created", "job_list_by_updated",
+                          "job_retry_due", "job_rescue_stale", "job_ids_by_status"})
 _MIGRATION_LOCK = 0x6A6F62646F636B  # "jobdock": one migrator at a time across processes
 
 
@@ -58,9 +64,19 @@ class PostgresStore(Store):
         await self.pool.close()
 
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if name == "job_claim":
+            return await self._claim(params)
         async with self.pool.connection() as conn, conn.cursor() as cur:
-            await cur.execute(self.queries[name], params)
+            await cur.execute(self.queries[name], params, prepare=name not in CUSTOM_PLANS)
             return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
+
+    async def _claim(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        # One round trip: BEGIN, the planner setting, the claim and COMMIT are pipelined.
+        async with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), \
+                conn.cursor() as cur:
+            await cur.execute(self.queries["planner_ordered_claim"])
+            await cur.execute(self.queries["job_claim"], params, prepare=False)
+            return await cur.fetchall()  # type: ignore[return-value]
 
     async def fetch_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:

@@ -41,22 +41,24 @@ CREATE TABLE background_jobs (
     CONSTRAINT background_jobs_completed_check CHECK (status <> 'completed' OR completed_at IS NOT NULL)
 );
 
+-- Few indexes on purpose: every status change writes an entry into each full index, and
+-- status changes are the queue's hot path. Partial indexes cost only for their rows.
 -- claiming: the next pending jobs by priority, then age
 CREATE INDEX background_jobs_claim_idx ON background_jobs (priority DESC, created_at, id)
     WHERE status = 'pending';
--- active jobs (dock, rescuer)
-CREATE INDEX background_jobs_active_idx ON background_jobs (status, heartbeat_at)
-    WHERE status IN ('pending', 'processing', 'paused');
+-- active jobs: the rescuer looks for running jobs whose heartbeat expired
+CREATE INDEX background_jobs_active_idx ON background_jobs (heartbeat_at)
+    WHERE status = 'processing';
 -- retry eligibility
 CREATE INDEX background_jobs_retry_idx ON background_jobs (next_retry_at)
     WHERE status = 'failed' AND next_retry_at IS NOT NULL;
 -- listing (keyset pagination), overall and per user
 CREATE INDEX background_jobs_created_idx ON background_jobs (created_at DESC, id DESC);
-CREATE INDEX background_jobs_updated_idx ON background_jobs (updated_at DESC, id DESC);
 CREATE INDEX background_jobs_user_idx ON background_jobs (user_id, created_at DESC, id DESC);
-CREATE INDEX background_jobs_status_created_idx ON background_jobs (status, created_at DESC, id DESC);
-CREATE INDEX background_jobs_type_created_idx ON background_jobs (job_type, created_at DESC, id DESC);
-CREATE INDEX background_jobs_entity_idx ON background_jobs (entity_type, entity_id);
+-- a queue table churns: keep room for in-page (HOT) updates of progress and heartbeats,
+-- and keep statistics fresh so the planner sees how many jobs are pending
+ALTER TABLE background_jobs SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02,
+    autovacuum_analyze_scale_factor = 0.02, autovacuum_analyze_threshold = 500);
 
 -- storage keys a job wrote, so deleting the job can delete them
 CREATE TABLE background_job_files (
@@ -66,24 +68,43 @@ CREATE TABLE background_job_files (
     PRIMARY KEY (job_id, key)
 );
 
--- change feed: every insert, update and delete of a job is announced on jobdock_jobs (for
--- the UI); a job becoming pending also wakes workers on jobdock_queue (empty payload, so
--- Postgres folds a bulk insert's wake-ups into one).
-CREATE FUNCTION jobdock_notify_job() RETURNS trigger AS $$
+-- change feed, one notification per statement (a bulk insert or a batch of completions
+-- costs one NOTIFY, not one per row): jobdock_jobs carries the changed jobs (or only their
+-- count when there are many) for the UI; jobdock_queue (empty payload) wakes workers when
+-- a statement made jobs pending.
+CREATE FUNCTION jobdock_notify_jobs() RETURNS trigger AS $$
 DECLARE
-    r record;
+    n integer;
+    listed json;
+    woke boolean;
 BEGIN
-    IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-    IF TG_OP <> 'DELETE' AND r.status = 'pending' THEN
+    IF TG_OP = 'DELETE' THEN
+        SELECT count(*), false,
+               CASE WHEN count(*) <= 40 THEN json_agg(json_build_array(id, status, job_type, user_id)) END
+        INTO n, woke, listed FROM old_rows;
+    ELSE
+        SELECT count(*), bool_or(status = 'pending'),
+               CASE WHEN count(*) <= 40 THEN json_agg(json_build_array(id, status, job_type, user_id)) END
+        INTO n, woke, listed FROM new_rows;
+    END IF;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF woke THEN
         PERFORM pg_notify('jobdock_queue', '');
     END IF;
-    PERFORM pg_notify('jobdock_jobs', json_build_object(
-        'op', lower(TG_OP), 'id', r.id, 'status', r.status, 'job_type', r.job_type,
-        'user_id', r.user_id)::text);
+    IF listed IS NULL THEN
+        PERFORM pg_notify('jobdock_jobs', json_build_object('op', lower(TG_OP), 'count', n)::text);
+    ELSE
+        PERFORM pg_notify('jobdock_jobs', json_build_object('op', lower(TG_OP), 'jobs', listed)::text);
+    END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER background_jobs_notify
-    AFTER INSERT OR UPDATE OR DELETE ON background_jobs
-    FOR EACH ROW EXECUTE FUNCTION jobdock_notify_job();
+CREATE TRIGGER background_jobs_notify_insert AFTER INSERT ON background_jobs
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobdock_notify_jobs();
+CREATE TRIGGER background_jobs_notify_update AFTER UPDATE ON background_jobs
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobdock_notify_jobs();
+CREATE TRIGGER background_jobs_notify_delete AFTER DELETE ON background_jobs
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION jobdock_notify_jobs();

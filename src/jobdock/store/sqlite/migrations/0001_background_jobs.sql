@@ -39,18 +39,22 @@ CREATE TABLE background_jobs (
     CHECK (status <> 'completed' OR completed_at IS NOT NULL)
 );
 
+-- Few indexes on purpose: every status change writes an entry into each full index, and
+-- status changes are the queue's hot path. Partial indexes cost only for their rows.
+-- claiming: the next pending jobs by priority, then age
 CREATE INDEX background_jobs_claim_idx ON background_jobs (priority DESC, created_at, id)
     WHERE status = 'pending';
-CREATE INDEX background_jobs_active_idx ON background_jobs (status, heartbeat_at)
-    WHERE status IN ('pending', 'processing', 'paused');
+-- active jobs: the rescuer looks for running jobs whose heartbeat expired
+CREATE INDEX background_jobs_active_idx ON background_jobs (heartbeat_at)
+    WHERE status = 'processing';
+-- retry eligibility
 CREATE INDEX background_jobs_retry_idx ON background_jobs (next_retry_at)
     WHERE status = 'failed' AND next_retry_at IS NOT NULL;
+-- listing (keyset pagination), overall and per user
 CREATE INDEX background_jobs_created_idx ON background_jobs (created_at DESC, id DESC);
-CREATE INDEX background_jobs_updated_idx ON background_jobs (updated_at DESC, id DESC);
 CREATE INDEX background_jobs_user_idx ON background_jobs (user_id, created_at DESC, id DESC);
-CREATE INDEX background_jobs_status_created_idx ON background_jobs (status, created_at DESC, id DESC);
-CREATE INDEX background_jobs_type_created_idx ON background_jobs (job_type, created_at DESC, id DESC);
-CREATE INDEX background_jobs_entity_idx ON background_jobs (entity_type, entity_id);
+-- the change feed polls by updated_at (Postgres uses NOTIFY instead)
+CREATE INDEX background_jobs_updated_idx ON background_jobs (updated_at);
 
 CREATE TABLE background_job_files (
     job_id  text NOT NULL,
