@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refresh the vendored htmx + SSE extension from the npm registry (no CDN at runtime).
-# Usage: scripts/vendor-htmx.sh [htmx-version] [sse-version]
+# Usage: scripts/vendor-htmx.sh [htmx-version] [sse-version]   (defaults: 2.0.x 2.2.x)
 set -euo pipefail
 HTMX_VERSION="${1:-2.0.x}"
 SSE_VERSION="${2:-2.2.x}"
@@ -14,8 +14,8 @@ tar -xzf htmx.org-*.tgz -C htmx
 tar -xzf htmx-ext-sse-*.tgz -C sse
 mkdir -p "$DEST"
 cp htmx/package/dist/htmx.min.js "$DEST/htmx.min.js"
-cp sse/package/dist/sse.min.js "$DEST/sse.min.js" 2>/dev/null || cp sse/package/sse.js "$DEST/sse.js"
-HTMX_GOT="$(node -p "require('./htmx/package/package.json').version")"
-SSE_GOT="$(node -p "require('./sse/package/package.json').version")"
-echo "vendored htmx.org ${HTMX_GOT} and htmx-ext-sse ${SSE_GOT} into ${DEST}"
-echo "update the versions in ${DEST}/README.md"
+cp sse/package/dist/sse.min.js "$DEST/sse.min.js"
+version() { sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$1" | head -n 1; }
+echo "vendored htmx.org $(version htmx/package/package.json)" \
+     "and htmx-ext-sse $(version sse/package/package.json) into ${DEST}"
+echo "now update the versions in ${DEST}/README.md"

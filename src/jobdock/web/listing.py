@@ -16,6 +16,7 @@ from jobdock.web.views import IN_FLIGHT, STATUSES
 
 ACTIVE = "active"  # the pseudo type "Active" in the type filter
 PAGE_SIZE = 50
+MAX_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ def check_text(name: str, value: str, max_len: int = 200) -> str:
 def to_filter(query: ListQuery, user_scope: str | None = None) -> JobFilter:
     if query.status and query.status not in STATUSES:
         raise InvalidRequest(f"unknown status {query.status!r} (known: {', '.join(STATUSES)})")
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
     if query.sort not in ("created", "updated"):
         raise InvalidRequest("sort must be 'created' or 'updated'")
     statuses: tuple[str, ...] | None = (query.status,) if query.status else None

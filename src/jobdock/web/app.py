@@ -1,0 +1,66 @@
+"""``create_app``: the FastAPI application around an open :class:`~jobdock.app.Dock`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from jobdock.app import Dock
+from jobdock.jobs.registry import Registry
+from jobdock.web import api, auth, errors, pages, partials, sse, views
+from jobdock.web.listing import StageCache
+from jobdock.worker import WorkerSettings
+
+HERE = Path(__file__).parent
+log = logging.getLogger("jobdock.web")
+
+
+def make_templates(registry: Registry) -> Jinja2Templates:
+    """Jinja2 with autoescape on (the default for .html): data is never marked safe."""
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    env = templates.env
+    env.globals["type_label"] = functools.partial(views.type_label, registry)
+    env.filters.update(ago=views.ago, clock=views.clock, pretty_json=views.pretty_json,
+                       ago_iso=lambda value: views.ago(views.parse_time(value)))
+    env.globals.update(job_title=views.job_title, is_fresh=views.is_fresh,
+                       percent=views.percent, actions_for=views.actions_for,
+                       statuses=views.STATUSES)
+    return templates
+
+
+def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool = False,
+               worker_settings: WorkerSettings | None = None) -> FastAPI:
+    """The web admin; its lifespan starts the change feed and, if asked, a worker."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await dock.start_feed()
+        worker = dock.worker(worker_settings) if run_worker else None
+        task = asyncio.create_task(worker.run()) if worker else None
+        try:
+            yield
+        finally:
+            if worker is not None and task is not None:
+                worker.stop()
+                await task
+
+    app = FastAPI(title="jobdock", version="0.1.0", lifespan=lifespan,
+                  description="Watch, pause, resume, retry and cancel background jobs.")
+    app.state.dock = dock
+    app.state.admin_token = admin_token
+    app.state.templates = make_templates(dock.registry)
+    app.state.stages = StageCache()
+    app.add_middleware(auth.AccessMiddleware, token=admin_token)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for module in (auth, api, sse, partials, pages):
+        app.include_router(module.router)
+    errors.install(app)
+    return app
