@@ -39,9 +39,17 @@ FROM next WHERE j.id = next.id
 RETURNING j.*;
 
 -- name: planner_ordered_claim
--- Claims must walk the claim index in order. Right after a bulk insert the statistics still
--- say "few pending jobs", and the planner would sort them all instead (30 ms, not 0.3 ms).
+-- (Postgres only.) Claims must walk the claim index in order. Right after a bulk insert the
+-- statistics still say "few pending jobs", and the planner would sort them all instead
+-- (30 ms, not 0.3 ms).
 SET LOCAL enable_sort = off;
+
+-- name: relaxed_commit
+-- (Postgres only.) The worker's own bookkeeping (claims, completions, progress, heartbeats)
+-- does not wait for the WAL flush: if Postgres itself crashes, the last few hundred ms of
+-- it may be lost, and the affected jobs run again (at-least-once, as after a worker crash).
+-- Submissions and admin actions stay fully durable.
+SET LOCAL synchronous_commit = off;
 
 -- name: job_get
 -- One job by id, optionally scoped to a user.

@@ -20,8 +20,15 @@ MIGRATIONS_TABLE = "jobdock_migrations"
 # (generic) plan cannot know that, say, the types filter is absent, and on a queue table
 # whose statistics lag behind it picks a bitmap scan + sort (20 ms) over the claim index
 # (0.3 ms).
-CUSTOM_PLANS = frozenset({"job_claim", "job_list_by_created", "job_list_by_updated",
-                          "job_retry_due", "job_rescue_stale", "job_ids_by_status"})
+CUSTOM_PLANS = frozenset({"job_list_by_created", "job_list_by_updated", "job_retry_due",
+                          "job_rescue_stale", "job_ids_by_status"})
+# The worker's hot-path writes and the session settings each runs under.
+WORKER_WRITES: dict[str, tuple[str, ...]] = {
+    "job_claim": ("planner_ordered_claim", "relaxed_commit"),
+    "job_complete_many": ("relaxed_commit",),
+    "job_sync_progress": ("relaxed_commit",),
+    "job_heartbeat": ("relaxed_commit",),
+}
 _MIGRATION_LOCK = 0x6A6F62646F636B  # "jobdock": one migrator at a time across processes
 
 
@@ -64,18 +71,19 @@ class PostgresStore(Store):
         await self.pool.close()
 
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        if name == "job_claim":
-            return await self._claim(params)
+        if name in WORKER_WRITES:
+            return await self._worker_write(name, params)
         async with self.pool.connection() as conn, conn.cursor() as cur:
             await cur.execute(self.queries[name], params, prepare=name not in CUSTOM_PLANS)
             return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
 
-    async def _claim(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        # One round trip: BEGIN, the planner setting, the claim and COMMIT are pipelined.
+    async def _worker_write(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        # BEGIN, the settings, the statement and COMMIT go out pipelined.
         async with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), \
                 conn.cursor() as cur:
-            await cur.execute(self.queries["planner_ordered_claim"])
-            await cur.execute(self.queries["job_claim"], params, prepare=False)
+            for setting in WORKER_WRITES[name]:
+                await cur.execute(self.queries[setting])
+            await cur.execute(self.queries[name], params)
             return await cur.fetchall()  # type: ignore[return-value]
 
     async def fetch_in_transaction(

@@ -35,10 +35,6 @@ WHERE id IN (
     LIMIT :limit)
 RETURNING *;
 
--- name: planner_ordered_claim
--- Postgres only (a planner setting for claims); SQLite's planner uses the claim index as is.
-SELECT 1;
-
 -- name: job_get
 -- One job by id, optionally scoped to a user.
 SELECT * FROM background_jobs WHERE id = :id AND (:user_id IS NULL OR user_id = :user_id);
