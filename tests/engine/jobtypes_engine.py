@@ -28,6 +28,8 @@ class Gate:
         self.name = name
         self.arrivals: list[str] = []
         self.stop_at: str | None = None  # block at this label until opened
+        self.also_stop_at: set[str] = set()  # more labels, each released on its own
+        self._released: set[str] = set()
         self._cond = threading.Condition()
         self._open = False
         GATES[name] = self
@@ -36,12 +38,17 @@ class Gate:
         with self._cond:
             self.arrivals.append(label)
             self._cond.notify_all()
-            if label == self.stop_at:
-                self._cond.wait_for(lambda: self._open, timeout=60)
+            if label == self.stop_at or label in self.also_stop_at:
+                self._cond.wait_for(lambda: self._open or label in self._released, timeout=60)
 
     def open(self) -> None:
         with self._cond:
             self._open = True
+            self._cond.notify_all()
+
+    def release(self, label: str) -> None:
+        with self._cond:
+            self._released.add(label)
             self._cond.notify_all()
 
     def reached(self, label: str) -> bool:
@@ -139,3 +146,14 @@ def _rule(exc: BaseException) -> Any:
                            error_rules=[_rule])
 def ruled(ctx: JobContext) -> None:
     raise TimeoutError("quota exceeded")
+
+
+@default_registry.job_type("engine_wait", label="Test: wait at a gate, then finish")
+def wait_then_finish(ctx: JobContext) -> dict[str, Any]:
+    """No safe point: it cannot learn that it lost the job, it just tries to complete."""
+    claimed_at = ctx.job.heartbeat_at.isoformat() if ctx.job.heartbeat_at else ""
+    gate = GATES[ctx.input["gate"]]
+    gate.arrive("waiting")
+    gate.arrive(f"claimed {claimed_at}")
+    gate.arrive(f"returning {claimed_at}")
+    return {"claimed_at": claimed_at}

@@ -6,7 +6,7 @@ import uuid
 
 from jobdock.jobs.states import IllegalTransition
 
-__all__ = ["AdminError", "IllegalTransition", "InvalidRequest", "JobNotFound"]
+__all__ = ["AdminError", "IllegalTransition", "InvalidRequest", "JobKeptChanging", "JobNotFound"]
 
 
 class AdminError(Exception):
@@ -21,3 +21,12 @@ class JobNotFound(AdminError, LookupError):
 
 class InvalidRequest(AdminError, ValueError):
     """Bad input: an unknown job type, malformed JSON, an out-of-range value."""
+
+
+class JobKeptChanging(IllegalTransition):
+    """The job changed status under every attempt (e.g. claimed, released, claimed)."""
+
+    def __init__(self, job_id: uuid.UUID | str, status: str, verb: str) -> None:
+        Exception.__init__(self, f"cannot {verb} job {job_id}: it kept changing "
+                                 f"(now {status}); try again")
+        self.job_id, self.status, self.verb = job_id, status, verb

@@ -8,10 +8,11 @@ Every action can be scoped to a ``user_id``: a job of another user is "not found
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
-from jobdock.admin.errors import InvalidRequest, JobNotFound
+from jobdock.admin.errors import InvalidRequest, JobKeptChanging, JobNotFound
 from jobdock.jobfiles import delete_job_files
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.model import ACTIVE_STATUSES, Job, JobStatus, NewJob
@@ -22,6 +23,7 @@ from jobdock.store import JobFilter, Store
 
 FORCE_FAIL_MESSAGE = "Failed by an administrator."
 MAX_PAGE = 500
+RACE_ATTEMPTS = 5  # re-decisions when a job changes status under an admin action
 
 
 class AdminService:
@@ -78,42 +80,45 @@ class AdminService:
     async def pause_job(self, job_id: uuid.UUID | str, reason: str | None = None,
                         user_id: str | None = None) -> Job:
         """A pending job pauses at once; a running one at its next safe point."""
-        job = await self.get_job(job_id, user_id)
         reason = reason or "Paused by user"
-        now = self.clock.now()
-        if job.status is JobStatus.PENDING:
-            changed = await self.store.job_pause_now(job.id, job.status, reason, now)
-        elif job.status is JobStatus.PROCESSING:
-            changed = await self.store.job_request_pause(job.id, reason, now)
-        else:
+
+        async def attempt(job: Job, now: datetime) -> Job | None:
+            if job.status is JobStatus.PENDING:
+                return await self.store.job_pause_now(job.id, job.status, reason, now)
+            if job.status is JobStatus.PROCESSING:
+                return await self.store.job_request_pause(job.id, reason, now)
             raise IllegalTransition(job.id, job.status, "pause", "pending or processing")
-        return await self._changed_or_raced(job, changed, "pause")
+
+        return await self._settle(job_id, user_id, "pause", attempt)
 
     async def resume_job(self, job_id: uuid.UUID | str, user_id: str | None = None) -> Job:
-        job = await self.get_job(job_id, user_id)
-        if job.status is not JobStatus.PAUSED:
-            raise IllegalTransition(job.id, job.status, "resume", "paused")
-        changed = await self.store.job_resume(job.id, self.clock.now())
-        return await self._changed_or_raced(job, changed, "resume")
+        async def attempt(job: Job, now: datetime) -> Job | None:
+            if job.status is not JobStatus.PAUSED:
+                raise IllegalTransition(job.id, job.status, "resume", "paused")
+            return await self.store.job_resume(job.id, now)
+
+        return await self._settle(job_id, user_id, "resume", attempt)
 
     # ---- failing and retrying -------------------------------------------------------------------
     async def force_fail_job(self, job_id: uuid.UUID | str, user_id: str | None = None,
                              message: str = FORCE_FAIL_MESSAGE) -> Job:
         """Any non-terminal job to ``failed`` for good; a running one loses its claim."""
-        job = await self.get_job(job_id, user_id)
-        if job.status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED):
-            raise IllegalTransition(job.id, job.status, "fail",
-                                    "pending, processing or paused")
-        changed = await self.store.job_force_fail(job.id, job.status, message, self.clock.now())
-        return await self._changed_or_raced(job, changed, "fail")
+        async def attempt(job: Job, now: datetime) -> Job | None:
+            if job.status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED):
+                raise IllegalTransition(job.id, job.status, "fail",
+                                        "pending, processing or paused")
+            return await self.store.job_force_fail(job.id, job.status, message, now)
+
+        return await self._settle(job_id, user_id, "fail", attempt)
 
     async def retry_job(self, job_id: uuid.UUID | str, user_id: str | None = None) -> Job:
         """A failed or cancelled job back to pending now; it resumes from its checkpoint."""
-        job = await self.get_job(job_id, user_id)
-        if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-            raise IllegalTransition(job.id, job.status, "retry", "failed or cancelled")
-        changed = await self.store.job_retry_now(job.id, job.status, self.clock.now())
-        return await self._changed_or_raced(job, changed, "retry")
+        async def attempt(job: Job, now: datetime) -> Job | None:
+            if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+                raise IllegalTransition(job.id, job.status, "retry", "failed or cancelled")
+            return await self.store.job_retry_now(job.id, job.status, now)
+
+        return await self._settle(job_id, user_id, "retry", attempt)
 
     # ---- deleting -------------------------------------------------------------------------------
     async def cancel_and_delete_job(self, job_id: uuid.UUID | str,
@@ -123,22 +128,24 @@ class AdminService:
         Returns ``{"id", "deleted": bool, "files_deleted": int}``; ``deleted`` is False when
         a running job was asked to stop (its worker deletes it).
         """
-        job = await self.get_job(job_id, user_id)
-        if job.status is JobStatus.PROCESSING:
-            if await self.store.job_request_cancel(job.id, self.clock.now()) is not None:
-                return {"id": str(job.id), "deleted": False, "files_deleted": 0}
-            job = await self.get_job(job.id, user_id)  # it just finished or stopped
-        files = await self._delete(job)
-        return {"id": str(job.id), "deleted": True, "files_deleted": files}
+        for _ in range(RACE_ATTEMPTS):
+            job = await self.get_job(job_id, user_id)
+            if job.status is JobStatus.PROCESSING:
+                if await self.store.job_request_cancel(job.id, self.clock.now()) is not None:
+                    return {"id": str(job.id), "deleted": False, "files_deleted": 0}
+                continue  # it just finished or stopped
+            files = await self._delete(job)
+            if files is not None:
+                return {"id": str(job.id), "deleted": True, "files_deleted": files}
+        raise JobKeptChanging(job.id, job.status, "delete")
 
-    async def _delete(self, job: Job) -> int:
+    async def _delete(self, job: Job) -> int | None:
+        """Delete a job that is not running; None if it changed status meanwhile."""
         keep_final = job.status is JobStatus.COMPLETED
         doomed = await delete_job_files(self.store, self.storage, job.id, keep_final=keep_final)
-        if not await self.store.job_delete(job.id, job.status):
-            current = await self.store.job_get(job.id)
-            if current is not None:
-                raise IllegalTransition(job.id, current.status, "delete",
-                                        "not running (it changed meanwhile; try again)")
+        deleted = await self.store.job_delete(job.id, job.status)
+        if not deleted and await self.store.job_get(job.id) is not None:
+            return None
         await self.store.file_forget_job(job.id)
         return len(doomed)
 
@@ -153,20 +160,22 @@ class AdminService:
         while ids := await self.store.job_ids_by_status(status, user_id, limit=500):
             for job_id in ids:
                 job = await self.store.job_get(job_id)
-                if job is not None and job.status is status:
-                    await self._delete(job)
+                if job is not None and job.status is status and \
+                        await self._delete(job) is not None:
                     cleared += 1
         return cleared
 
-    # ---- helpers ----------------------------------------------------------------------------------
-    async def _changed_or_raced(self, before: Job, changed: Job | None, verb: str) -> Job:
-        if changed is not None:
-            return changed
-        now = await self.store.job_get(before.id)
-        if now is None:
-            raise JobNotFound(before.id)
-        raise IllegalTransition(before.id, now.status, verb,
-                                f"{before.status} (it changed meanwhile)")
+    # ---- helpers ------------------------------------------------------------------------------
+    async def _settle(self, job_id: uuid.UUID | str, user_id: str | None, verb: str,
+                      attempt: Callable[[Job, datetime], Awaitable[Job | None]]) -> Job:
+        """Read the job and try its compare-and-set; when the job changed in between (a
+        pending job was just claimed, say), decide again from its new status."""
+        for _ in range(RACE_ATTEMPTS):
+            job = await self.get_job(job_id, user_id)
+            changed = await attempt(job, self.clock.now())
+            if changed is not None:
+                return changed
+        raise JobKeptChanging(job.id, job.status, verb)
 
 
 def parse_job_id(job_id: uuid.UUID | str) -> uuid.UUID:

@@ -29,6 +29,11 @@ def intermediate_key(prefix: str, stage: str) -> str:
     return f"{prefix}/stage-{stage}.json"
 
 
+def cursor_key(prefix: str, stage: str, version: str) -> str:
+    """An in-stage cursor checkpoint; each save gets its own key (see JobContext)."""
+    return f"{prefix}/stage-{stage}.cursor-{version}.json"
+
+
 def final_key(prefix: str, stage: str) -> str:
     return f"{prefix}/{stage}.json"
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from jobdock.jobs.checkpoints import (
     CheckpointRecord,
+    cursor_key,
     encode_json,
     final_key,
     intermediate_key,
@@ -49,6 +51,8 @@ class RuntimePort(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
     def service(self, name: str) -> Any: ...
+
+    def delete_blob(self, key: str) -> None: ...
 
 
 class JobContext:
@@ -144,8 +148,16 @@ class JobContext:
         return self._write_checkpoint(stage, {"data": data}, complete=True)
 
     def _write_checkpoint(self, stage: str, body: dict[str, Any], complete: bool) -> str:
+        """Write the file, then point the job row at it, then drop the file it replaced.
+
+        In-stage cursors go to a fresh key each time: a crash between writing the file and
+        updating the row then leaves the row pointing at the previous, intact file.
+        """
         declared = next((s for s in self._stages if s.name == stage), None)
-        key = intermediate_key(self.prefix, declared.checkpoint_name if declared else stage)
+        name = declared.checkpoint_name if declared else stage
+        key = intermediate_key(self.prefix, name) if complete else \
+            cursor_key(self.prefix, name, uuid.uuid4().hex[:12])
+        previous = self._checkpoints.get(stage)
         now = datetime.now(UTC).isoformat()
         envelope = {"version": "1.0", "job_id": str(self.job.id), "stage": stage,
                     "complete": complete, "timestamp": now, **body}
@@ -158,6 +170,8 @@ class JobContext:
                                             "timestamp": now, "can_resume": True}
             progress = dict(self._progress)
         self.port.record_checkpoint(record, progress)
+        if previous is not None and previous.path != key:
+            self.port.delete_blob(previous.path)
         return key
 
     def save_file(self, name: str, data: bytes, final: bool = True) -> str:

@@ -107,10 +107,11 @@ def _first_sentence(exc: BaseException) -> str:
 
 
 def _is_lost_database_connection(exc: BaseException) -> bool:
-    name = type(exc).__name__
-    return name in ("OperationalError", "InterfaceError") and type(exc).__module__.startswith(
-        ("psycopg", "sqlite3")
-    )
+    """A DB-API OperationalError/InterfaceError or a subclass (e.g. psycopg's
+    ``AdminShutdown``), recognised by name so the engine need not import the drivers."""
+    return any(cls.__name__ in ("OperationalError", "InterfaceError")
+               and cls.__module__.startswith(("psycopg", "sqlite3"))
+               for cls in type(exc).__mro__)
 
 
 def default_classification(exc: BaseException) -> Classification:
@@ -123,10 +124,11 @@ def default_classification(exc: BaseException) -> Classification:
         return Classification(kind, _http_message(kind, status, detail))
     if isinstance(exc, _TRANSIENT_CLASSES) or _is_lost_database_connection(exc):
         return Classification(ErrorType.TRANSIENT, f"A temporary problem occurred: {detail}")
-    if any(word in detail.lower() for word in _TRANSIENT_WORDS):
-        return Classification(ErrorType.TRANSIENT, f"A temporary problem occurred: {detail}")
+    # Before the word heuristics: a ValueError("timeout must be > 0") is a validation error.
     if isinstance(exc, _PERMANENT_CLASSES):
         return Classification(ErrorType.PERMANENT, detail)
+    if any(word in detail.lower() for word in _TRANSIENT_WORDS):
+        return Classification(ErrorType.TRANSIENT, f"A temporary problem occurred: {detail}")
     return Classification(ErrorType.PERMANENT, detail)
 
 

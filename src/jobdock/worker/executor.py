@@ -82,6 +82,11 @@ class Executor:
 
     # ---- outcomes ---------------------------------------------------------------------------
     async def _complete(self, running: RunningJob, job_type: JobType, output: Any) -> None:
+        if _lost(running):
+            return
+        if running.port.interrupt() is Interrupt.CANCEL:  # asked to cancel; no safe point came
+            await self.cancel_and_delete(running.job)
+            return
         if output is not None and not isinstance(output, dict):
             output = {"result": output}
         progress = None
@@ -91,13 +96,14 @@ class Executor:
         recorded = self.completer.complete(running.job.id, output, progress)
         # Earlier runs (before a pause, shutdown or rescue) may have written checkpoints too.
         wrote = running.port.wrote_intermediate or running.job.last_checkpoint_path is not None
-        if wrote and not job_type.keep_intermediate:
-            if await recorded:  # only the job's owner cleans up after it
-                await delete_job_files(self.store, self.storage, running.job.id,
-                                       keep_final=True)
+        # only the job's owner cleans up after it (``await recorded``: the guarded update won)
+        if wrote and not job_type.keep_intermediate and await recorded:
+            await delete_job_files(self.store, self.storage, running.job.id, keep_final=True)
 
     async def _fail(self, running: RunningJob, why: Classification, exc: BaseException | None,
                     policy: RetryPolicy) -> None:
+        if _lost(running):
+            return
         job, now = running.job, self.clock.now()
         message, next_retry_at = why.message, None
         if why.error_type is ErrorType.TRANSIENT:
@@ -117,10 +123,12 @@ class Executor:
                  "" if ok else " [lost: not recorded]")
 
     async def _interrupted(self, running: RunningJob, reason: Interrupt) -> None:
+        if reason is not Interrupt.LOST and _lost(running):
+            return
         job, now, progress = running.job, self.clock.now(), self._progress(running)
         if reason is Interrupt.PAUSE:
-            await self.store.job_pause_at_safe_point(job.id, self.worker_id, "Paused at a safe point",
-                                                     progress, now)
+            await self.store.job_pause_at_safe_point(job.id, self.worker_id,
+                                                     "Paused at a safe point", progress, now)
         elif reason is Interrupt.SHUTDOWN:
             await self.store.job_release(job.id, self.worker_id, progress, now)
         elif reason is Interrupt.CANCEL:
@@ -137,6 +145,15 @@ class Executor:
         if running.ctx is None:
             return dict(running.job.progress)
         return running.ctx.progress_snapshot()[1]
+
+
+def _lost(running: RunningJob) -> bool:
+    """The job is no longer this run's (rescued, force-failed, or claimed again by this
+    worker while this run lingered): its outcome must not be written."""
+    if running.port.interrupt() is Interrupt.LOST:
+        log.info("job %s finished after it was lost; outcome not recorded", running.job.id)
+        return True
+    return False
 
 
 def _gave_up(message: str, retries: int) -> str:

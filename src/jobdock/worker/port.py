@@ -62,10 +62,17 @@ class WorkerPort:
         if not final:
             self.wrote_intermediate = True
 
+    def delete_blob(self, key: str) -> None:
+        """Delete a file this job wrote earlier (a superseded checkpoint)."""
+        self.storage.delete(key)
+        self._call(self.store.file_forget(self.job_id, [key]))
+
     def read_blob(self, key: str) -> bytes | None:
         return self.storage.get(key)
 
     def record_checkpoint(self, record: CheckpointRecord, progress: dict[str, Any]) -> None:
+        if self._interrupt is Interrupt.LOST:
+            raise JobInterrupted(Interrupt.LOST)
         ok = self._call(self.store.job_record_checkpoint(
             self.job_id, self.worker_id, record, progress, self.clock.now()))
         if not ok:

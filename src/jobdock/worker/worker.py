@@ -65,6 +65,9 @@ class Worker:
         jobs = await self.store.job_claim(self.worker_id, free, self.settings.types,
                                           self.clock.now())
         for job in jobs:
+            stale = self.running.get(job.id)
+            if stale is not None:  # lost earlier, claimed again: the old run must not write
+                stale.port.request(Interrupt.LOST)
             running = self.executor.prepare(job)
             self.running[job.id] = running
             task = asyncio.create_task(self._run_job(running))
@@ -78,7 +81,8 @@ class Worker:
         except Exception:
             log.exception("worker could not record the outcome of job %s", running.job.id)
         finally:
-            self.running.pop(running.job.id, None)
+            if self.running.get(running.job.id) is running:
+                del self.running[running.job.id]
             self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             self._wake.set()
 
@@ -181,8 +185,10 @@ class Worker:
         await self._apply_control_flags()
 
     async def _apply_control_flags(self) -> None:
-        flags = await self.store.job_control_flags(list(self.running))
-        for job_id, running in list(self.running.items()):
+        # Only the runs asked about: a job claimed while the query ran is not in its answer.
+        asked = dict(self.running)
+        flags = await self.store.job_control_flags(list(asked))
+        for job_id, running in asked.items():
             flag = flags.get(job_id)
             if flag is None or flag.status != JobStatus.PROCESSING or \
                     flag.worker_id != self.worker_id:

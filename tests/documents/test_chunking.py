@@ -1,0 +1,79 @@
+"""Chunking rules, and the offset invariant on arbitrary markdown-ish text."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobdock.documents.text import Chunk, chunk_markdown, count_tokens
+from tests.documents.test_text_pipeline import assert_chunk_invariants
+
+
+def test_heading_path_is_the_stack_of_enclosing_headings() -> None:
+    markdown = ("Preface text.\n\n# Part I\n\n## Chapter 1\n\nOne.\n\n## Chapter 2\n\nTwo.\n\n"
+                "### Detail\n\nThree.\n\n# Part II\n\nFour.\n")
+    chunks = chunk_markdown(markdown, target_tokens=50, max_tokens=60)
+    assert [c.heading_path for c in chunks] == [
+        [], ["Part I", "Chapter 1"], ["Part I", "Chapter 2"],
+        ["Part I", "Chapter 2", "Detail"], ["Part II"]]
+    # a bare heading is folded into its first child section instead of standing alone
+    assert chunks[1].content.startswith("# Part I\n\n## Chapter 1")
+
+
+def test_long_sections_split_at_paragraphs_then_sentences_then_words() -> None:
+    paragraph = " ".join(f"Sentence number {i} is here." for i in range(40))
+    markdown = "# Title\n\n" + paragraph + "\n\n" + paragraph + "\n\n" + "word " * 500
+    chunks = chunk_markdown(markdown, target_tokens=60, max_tokens=80)
+    assert_chunk_invariants(markdown, [c.to_dict() for c in chunks], 80)
+    assert all(c.heading_path == ["Title"] for c in chunks)
+    sentence_chunks = [c for c in chunks if "Sentence" in c.content]
+    assert all(c.content.endswith(".") for c in sentence_chunks), "cut mid-sentence"
+
+
+def test_a_run_without_whitespace_is_cut_between_tokens() -> None:
+    url = "https://example.com/" + "/".join(f"segment{i}" for i in range(400))
+    chunks = chunk_markdown(url, target_tokens=100, max_tokens=120)
+    assert len(chunks) > 1
+    assert_chunk_invariants(url, [c.to_dict() for c in chunks], 120)
+    assert "".join(c.content for c in chunks) == url
+
+
+def test_small_tail_joins_the_previous_chunk_within_max_tokens() -> None:
+    body = "\n\n".join("alpha beta gamma delta " * 5 for _ in range(5)) + "\n\nomega."
+    chunks = chunk_markdown(body, target_tokens=40, max_tokens=60)
+    assert chunks[-1].content.endswith("omega.") and chunks[-1].token_count > 2
+
+
+def test_page_ranges_come_from_page_spans() -> None:
+    markdown = "one two three\n\nfour five six\n"
+    spans = [(1, 0, 13), (2, 15, 28)]
+    chunks = chunk_markdown(markdown, spans, target_tokens=3, max_tokens=3)
+    assert [(c.page_start, c.page_end) for c in chunks] == [(1, 1), (2, 2)]
+    whole = chunk_markdown(markdown, spans)
+    assert (whole[0].page_start, whole[0].page_end) == (1, 2)
+
+
+def test_chunk_round_trips_through_a_dict() -> None:
+    chunk = chunk_markdown("# A\n\nbody text", [(1, 0, 12)])[0]
+    assert Chunk.from_dict(chunk.to_dict()) == chunk
+    assert chunk.word_count == 4 and chunk.token_count == count_tokens(chunk.content)
+
+
+def test_empty_markdown_has_no_chunks() -> None:
+    assert chunk_markdown("") == [] and chunk_markdown(" \n\n ") == []
+
+
+PIECES = st.sampled_from(["word", "Word.", "x", "é", "#", "## Head", "\n", "\n\n", " ", "  ",
+                          "-", "- item", "```", "?", "https://a.b/c?d=e", "\t", "1.", "»"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(PIECES, max_size=400), target=st.integers(1, 60),
+       extra=st.integers(0, 40))
+def test_offsets_reproduce_chunks_for_any_text(parts: list[str], target: int,
+                                               extra: int) -> None:
+    markdown = "".join(parts)
+    chunks = chunk_markdown(markdown, target_tokens=target, max_tokens=target + extra)
+    assert_chunk_invariants(markdown, [c.to_dict() for c in chunks], target + extra)
+    covered = "".join(markdown[c.start_offset:c.end_offset] for c in chunks)
+    assert "".join(covered.split()) == "".join(markdown.split()), "text was lost"
