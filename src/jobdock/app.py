@@ -24,7 +24,7 @@ from jobdock.worker.port import WorkerPort
 
 log = logging.getLogger("jobdock")
 
-BUILTIN_MODULES = ("jobdock.jobs.diagnostics",)
+BUILTIN_MODULES = ("jobdock.jobs.diagnostics", "jobdock.documents.types")
 
 
 class ImportFailed(Exception):
