@@ -20,9 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.fixtures.make_fixtures import make_large_pdf  # noqa: E402
+
 from jobdock.app import Dock  # noqa: E402
 from jobdock.documents.text import (  # noqa: E402
-    Chunk,
     chunk_markdown,
     cleanup_with_pages,
     enrich,
@@ -33,7 +34,6 @@ from jobdock.jobs.interrupts import Interrupt  # noqa: E402
 from jobdock.jobs.model import JobStatus, NewJob  # noqa: E402
 from jobdock.settings import Settings  # noqa: E402
 from jobdock.worker import WorkerSettings  # noqa: E402
-from tests.fixtures.make_fixtures import make_large_pdf  # noqa: E402
 
 
 def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -47,7 +47,8 @@ def stage_figures(pdf: bytes, embedders: list[str]) -> tuple[dict[str, float], i
     (markdown, spans), t_clean = timed(cleanup_with_pages, extracted.pages)
     chunks, t_chunk = timed(chunk_markdown, markdown, spans)
     _, t_meta = timed(enrich, chunks, markdown)
-    figures = {"pages": len(extracted.pages), "extract_pages_per_s": len(extracted.pages) / t_extract,
+    pages = len(extracted.pages)
+    figures = {"pages": pages, "extract_pages_per_s": pages / t_extract,
                "cleanup_s": t_clean, "chunking_s": t_chunk, "chunks": len(chunks),
                "metadata_s": t_meta}
     texts = [c.content for c in chunks]

@@ -50,3 +50,24 @@ def fail(ctx: JobContext) -> None:
     if kind == "value":
         raise ValueError(message)
     raise PermanentError(message)
+
+
+@job_type("test_process_stalling", label="Test: process a document, stall mid-embeddings")
+def process_stalling(ctx: JobContext) -> Any:
+    """process_document that, on its first run, stalls halfway through the embeddings
+    (after saving that safe point's cursor) and announces it, so a test can SIGKILL it."""
+    from jobdock.documents import process
+
+    if not ctx.job.metadata.get("rescue_count"):
+        original = ctx.safe_point
+
+        def safe_point(done=None, total=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+            original(done, total, *args, **kwargs)
+            if ctx.stage_names and done and total and done >= total // 2 and \
+                    ctx.progress_snapshot()[1].get("stage") == "embeddings":
+                _append(ctx.input["stalled"], f"{ctx.job.id} {done}\n")
+                time.sleep(120)
+
+        ctx.safe_point = safe_point  # type: ignore[method-assign]
+    ctx.plan(process.STAGES)
+    return process.process_document(ctx)

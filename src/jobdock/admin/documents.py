@@ -48,7 +48,8 @@ class DocumentService:
             user_id=user_id, entity_type="document", entity_id=document_id))
         return doc, job
 
-    async def list_documents(self, user_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    async def list_documents(self, user_id: str | None = None,
+                             limit: int = 100) -> list[dict[str, Any]]:
         return await self.store.document_list(user_id, limit)
 
     async def get(self, document_id: str, user_id: str | None = None) -> dict[str, Any]:

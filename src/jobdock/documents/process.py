@@ -119,8 +119,9 @@ def _embed(ctx: JobContext, chunks: list[dict[str, Any]], embedder_name: str) ->
     cursor = ctx.cursor or {"vectors": []}
     vectors: list[Any] = list(cursor["vectors"])
     total = len(chunks)
-    for start in range(len(vectors), total, EMBED_BATCH):
-        batch = [c["content"] for c in chunks[start:start + EMBED_BATCH]]
+    size = int(ctx.input.get("embed_batch") or EMBED_BATCH)
+    for start in range(len(vectors), total, size):
+        batch = [c["content"] for c in chunks[start:start + size]]
         vectors.extend(embedder.embed(batch))
         done = len(vectors)
         ctx.safe_point(done, total, f"Embedding chunk {done} of {total}",

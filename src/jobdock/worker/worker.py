@@ -101,7 +101,8 @@ class Worker:
             log.info("worker %s stopped after %d jobs", self.worker_id, self.jobs_started)
 
     def _helper_loops(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:
-        loops: list[Callable[[], Coroutine[Any, Any, None]]] = [self._sync_loop, self._heartbeat_loop]
+        loops: list[Callable[[], Coroutine[Any, Any, None]]] = [self._sync_loop,
+                                                                 self._heartbeat_loop]
         if self.settings.maintenance:
             loops.append(self._maintenance_loop)
         if self.bus is not None:
