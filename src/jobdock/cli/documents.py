@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import zipfile
 from pathlib import Path
 
 import typer
@@ -129,7 +130,7 @@ def import_zip(ctx: typer.Context, zip_file: Path = typer.Argument(..., exists=T
 
     try:
         bundle = read_export(zip_file.read_bytes())
-    except (KeyError, ValueError, OSError) as exc:
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
         fail(f"{zip_file} is not a jobdock export: {exc}")
 
     async def go(dock: Dock) -> None:
