@@ -15,10 +15,11 @@ from jobdock.documents_wiring import DocumentRepoAdapter
 from jobdock.events import EventBus
 from jobdock.events.feeds import JOBS_CHANNEL, QUEUE_CHANNEL, listen_postgres, poll_changes
 from jobdock.jobs.clock import Clock, SystemClock
+from jobdock.jobs.model import NewJob
 from jobdock.jobs.registry import Registry, default_registry
 from jobdock.settings import Settings
 from jobdock.storage import Storage, open_storage
-from jobdock.store import Store, open_store
+from jobdock.store import JobFilter, Store, open_store
 from jobdock.worker import Worker, WorkerSettings
 from jobdock.worker.port import WorkerPort
 
@@ -78,7 +79,19 @@ class Dock:
                       clock=self.clock, services={"documents": self._document_repo})
 
     def _document_repo(self, port: WorkerPort) -> DocumentRepoAdapter:
-        return DocumentRepoAdapter(self.store, port.call, self.clock)
+        return DocumentRepoAdapter(self.store, port.call, self.clock,
+                                   follow_up=self.queue_unless_active)
+
+    async def queue_unless_active(self, new: NewJob) -> str | None:
+        """Submit ``new`` if its type is registered and the user has none of it active."""
+        if new.job_type not in self.registry:
+            return None
+        active = await self.store.job_list(JobFilter(
+            statuses=("pending", "processing"), job_type=new.job_type, user_id=new.user_id,
+            limit=1))
+        if active:
+            return None
+        return str((await self.admin.submit(new)).id)
 
     async def start_feed(self, poll_interval: float = 0.5, *, ui: bool = True) -> None:
         """Start turning database changes into bus events (for the UI and the worker).

@@ -6,18 +6,22 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from jobdock.jobs.clock import Clock
+from jobdock.jobs.model import NewJob
 from jobdock.store import Store
 
 Call = Callable[[Coroutine[Any, Any, Any]], Any]
+FollowUp = Callable[[NewJob], Coroutine[Any, Any, "str | None"]]
 
 
 class DocumentRepoAdapter:
     """Implements ``documents.repo.DocumentRepo``; ``call`` runs a coroutine on the worker loop."""
 
-    def __init__(self, store: Store, call: Call, clock: Clock) -> None:
+    def __init__(self, store: Store, call: Call, clock: Clock,
+                 follow_up: FollowUp | None = None) -> None:
         self.store = store
         self.call = call
         self.clock = clock
+        self.follow_up = follow_up
 
     def get(self, document_id: str) -> dict[str, Any] | None:
         return self.call(self.store.document_get(document_id))  # type: ignore[no-any-return]
@@ -40,3 +44,11 @@ class DocumentRepoAdapter:
 
     def chunks(self, document_id: str) -> list[dict[str, Any]]:
         return self.call(self.store.chunk_list(document_id))  # type: ignore[no-any-return]
+
+    def queue_unless_active(self, job_type: str, input_data: dict[str, Any], *,
+                            user_id: str | None, entity_id: str | None) -> str | None:
+        if self.follow_up is None:
+            return None
+        new = NewJob(job_type, input_data, user_id=user_id, entity_type="document",
+                     entity_id=entity_id)
+        return self.call(self.follow_up(new))  # type: ignore[no-any-return]

@@ -12,6 +12,7 @@ from jobdock.documents import process as process_module
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.interrupts import Interrupt
 from jobdock.jobs.model import ErrorType, JobStatus, NewJob
+from jobdock.store import JobFilter
 from tests.docjobs.conftest import drain, final_job
 from tests.fixtures import make_fixtures
 
@@ -141,3 +142,23 @@ async def test_pause_in_each_stage_then_resume_gives_identical_chunks(
     reference = await _run(dock, doc, "process_document", {})
     resumed = await _run(dock, doc, pausing_type, {"pause_at": where})
     assert resumed == reference
+
+
+async def test_finalize_queues_one_detect_connections_job_when_that_type_exists(
+        dock: Dock, sources) -> None:  # type: ignore[no-untyped-def]
+    _, job = await dock.documents.add("ann", "report.pdf", sources["report.pdf"].read_bytes())
+    await drain(dock)
+    assert (await final_job(dock, job)).output_data["connections_job_id"] is None
+
+    dock.registry.job_type("detect_connections", label="Detecting connections")(lambda ctx: None)
+    try:
+        jobs = [(await dock.documents.add("ann", n, sources[n].read_bytes()))[1]
+                for n in ("report.pdf", "notes.md")]
+        await drain(dock, types=("process_document",))
+        queued = {(await final_job(dock, j)).output_data["connections_job_id"] for j in jobs}
+        detect = await dock.admin.list_jobs(JobFilter(job_type="detect_connections"))
+        assert len(detect) == 1, "one detect job while one is already pending"
+        assert queued == {str(detect[0].id), None}
+        assert detect[0].user_id == "ann" and detect[0].input_data["chunk_count"] >= 2
+    finally:
+        dock.registry._types.pop("detect_connections")

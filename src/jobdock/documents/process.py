@@ -163,8 +163,14 @@ def _finalize(repo: DocumentRepo, doc: dict[str, Any], extracted: dict[str, Any]
                        metadata={"outline": meta["document"].get("outline", []),
                                  "source_sha256": source["sha256"]})
     repo.set_status(doc["id"], "completed")
+    follow_up = None
+    if saved["chunk_count"] >= 2:  # connections need at least two chunks
+        follow_up = repo.queue_unless_active(
+            "detect_connections", {"document_id": doc["id"], "chunk_count": saved["chunk_count"],
+                                   "trigger": "document-processing-complete"},
+            user_id=doc["user_id"], entity_id=doc["id"])
     return {"success": True, "document_id": doc["id"], "chunks_created": saved["chunk_count"],
-            "word_count": saved["word_count"], "title": title}
+            "word_count": saved["word_count"], "title": title, "connections_job_id": follow_up}
 
 
 __all__ = ["STAGES", "Page", "process_document"]

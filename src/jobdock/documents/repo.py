@@ -23,3 +23,9 @@ class DocumentRepo(Protocol):
     def replace_chunks(self, document_id: str, chunks: Sequence[dict[str, Any]]) -> int: ...
 
     def chunks(self, document_id: str) -> list[dict[str, Any]]: ...
+
+    def queue_unless_active(self, job_type: str, input_data: dict[str, Any], *,
+                            user_id: str | None, entity_id: str | None) -> str | None:
+        """Submit a follow-up job if that type is registered and none of the user's is
+        pending or running; returns the new job's id, or None."""
+        ...
