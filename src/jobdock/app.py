@@ -74,7 +74,8 @@ class Dock:
     def worker(self, settings: WorkerSettings | None = None) -> Worker:
         settings = settings or WorkerSettings()
         if self.store.dialect == "sqlite" and settings.poll_interval > 0.2:
-            settings.poll_interval = 0.1  # no NOTIFY across processes: poll a little faster
+            # No NOTIFY across processes: poll often; an idle poll is one indexed read.
+            settings.poll_interval = 0.02
         return Worker(self.store, self.storage, self.registry, settings, bus=self.bus,
                       clock=self.clock, services={"documents": self._document_repo})
 

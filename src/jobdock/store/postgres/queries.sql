@@ -51,6 +51,13 @@ SET LOCAL enable_sort = off;
 -- Submissions and admin actions stay fully durable.
 SET LOCAL synchronous_commit = off;
 
+-- name: job_due_exists
+-- Is any job due? (SQLite polls with it; Postgres workers are woken by NOTIFY.)
+SELECT 1 AS due FROM background_jobs
+WHERE status = 'pending' AND run_at <= %(now)s
+  AND (%(types)s::text[] IS NULL OR job_type = ANY(%(types)s::text[]))
+LIMIT 1;
+
 -- name: job_get
 -- One job by id, optionally scoped to a user.
 SELECT * FROM background_jobs

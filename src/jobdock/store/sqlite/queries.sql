@@ -35,6 +35,13 @@ WHERE id IN (
     LIMIT :limit)
 RETURNING *;
 
+-- name: job_due_exists
+-- Is any job due? A read, so an idle worker's frequent polls never take the write lock.
+SELECT 1 AS due FROM background_jobs
+WHERE status = 'pending' AND run_at <= :now
+  AND (:types IS NULL OR job_type IN (SELECT value FROM json_each(:types)))
+LIMIT 1;
+
 -- name: job_get
 -- One job by id, optionally scoped to a user.
 SELECT * FROM background_jobs WHERE id = :id AND (:user_id IS NULL OR user_id = :user_id);

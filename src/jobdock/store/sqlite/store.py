@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from jobdock.jobs.model import Job
 from jobdock.store.base import Store, StoreUnavailable
 from jobdock.store.queries import load_queries, migration_files
 
@@ -102,6 +103,15 @@ class SqliteStore(Store):
                 await self.conn.execute("ROLLBACK")
                 raise
         return results
+
+    async def job_claim(self, worker_id: str, limit: int, types: Sequence[str] | None,
+                        now: datetime) -> list[Job]:
+        # Polling workers ask with a read first: most polls find nothing and then never
+        # queue for the database's single write lock.
+        if not await self.fetch("job_due_exists", {"types": self.enc_list(types),
+                                                   "now": self.enc_time(now)}):
+            return []
+        return await super().job_claim(worker_id, limit, types, now)
 
     # ---- value encoding ---------------------------------------------------------------------
     def enc_time(self, value: datetime | None) -> Any:
