@@ -39,17 +39,18 @@ FROM next WHERE j.id = next.id
 RETURNING j.*;
 
 -- name: planner_ordered_claim
--- (Postgres only.) Claims must walk the claim index in order. Right after a bulk insert the
--- statistics still say "few pending jobs", and the planner would sort them all instead
--- (30 ms, not 0.3 ms).
-SET LOCAL enable_sort = off;
+-- (Postgres only; a session setting of the worker's own connections.) Claims must walk the
+-- claim index in order. Right after a bulk insert the statistics still say "few pending
+-- jobs", and the planner would sort them all instead (30 ms, not 0.3 ms).
+SET enable_sort = off;
 
 -- name: relaxed_commit
--- (Postgres only.) The worker's own bookkeeping (claims, completions, progress, heartbeats)
--- does not wait for the WAL flush: if Postgres itself crashes, the last few hundred ms of
--- it may be lost, and the affected jobs run again (at-least-once, as after a worker crash).
--- Submissions and admin actions stay fully durable.
-SET LOCAL synchronous_commit = off;
+-- (Postgres only; a session setting of the worker's own connections.) The worker's own
+-- bookkeeping (claims, completions, progress, heartbeats) does not wait for the WAL flush:
+-- if Postgres itself crashes, the last few hundred ms of it may be lost, and the affected
+-- jobs run again (at-least-once, as after a worker crash). Submissions and admin actions
+-- use other connections and stay fully durable.
+SET synchronous_commit = off;
 
 -- name: job_due_exists
 -- Is any job due? (SQLite polls with it; Postgres workers are woken by NOTIFY.)

@@ -22,13 +22,11 @@ MIGRATIONS_TABLE = "jobdock_migrations"
 # (0.3 ms).
 CUSTOM_PLANS = frozenset({"job_list_by_created", "job_list_by_updated", "job_retry_due",
                           "job_rescue_stale", "job_ids_by_status"})
-# The worker's hot-path writes and the session settings each runs under.
-WORKER_WRITES: dict[str, tuple[str, ...]] = {
-    "job_claim": ("planner_ordered_claim", "relaxed_commit"),
-    "job_complete_many": ("relaxed_commit",),
-    "job_sync_progress": ("relaxed_commit",),
-    "job_heartbeat": ("relaxed_commit",),
-}
+# The worker's hot-path writes run on connections of their own, set up once with these
+# session settings (one round trip per statement, no transaction block around it).
+WORKER_WRITES = frozenset({"job_claim", "job_complete_many", "job_sync_progress",
+                           "job_heartbeat"})
+WORKER_SESSION = ("planner_ordered_claim", "relaxed_commit")
 _MIGRATION_LOCK = 0x6A6F62646F636B  # "jobdock": one migrator at a time across processes
 
 
@@ -50,6 +48,10 @@ class PostgresStore(Store):
             url, min_size=min_size, max_size=max_size, open=False,
             kwargs={"autocommit": True, "row_factory": dict_row},
         )
+        self.worker_pool = AsyncConnectionPool(
+            url, min_size=1, max_size=4, open=False, configure=self._worker_session,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+        )
         self._opened = False
 
     async def open(self) -> PostgresStore:
@@ -59,8 +61,10 @@ class PostgresStore(Store):
                 probe = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
                 await probe.close()
                 await self.pool.open(wait=True, timeout=10.0)
+                await self.worker_pool.open(wait=False)
             except Exception as exc:
                 await self.pool.close()
+                await self.worker_pool.close()
                 raise StoreUnavailable(
                     f"cannot connect to {describe_conninfo(self.url)}: {_one_line(exc)}"
                 ) from None
@@ -68,23 +72,18 @@ class PostgresStore(Store):
         return self
 
     async def close(self) -> None:
+        await self.worker_pool.close()
         await self.pool.close()
 
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        if name in WORKER_WRITES:
-            return await self._worker_write(name, params)
-        async with self.pool.connection() as conn, conn.cursor() as cur:
+        pool = self.worker_pool if name in WORKER_WRITES else self.pool
+        async with pool.connection() as conn, conn.cursor() as cur:
             await cur.execute(self.queries[name], params, prepare=name not in CUSTOM_PLANS)
             return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
 
-    async def _worker_write(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        # BEGIN, the settings, the statement and COMMIT go out pipelined.
-        async with self.pool.connection() as conn, conn.pipeline(), conn.transaction(), \
-                conn.cursor() as cur:
-            for setting in WORKER_WRITES[name]:
-                await cur.execute(self.queries[setting])
-            await cur.execute(self.queries[name], params)
-            return await cur.fetchall()  # type: ignore[return-value]
+    async def _worker_session(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        for setting in WORKER_SESSION:
+            await conn.execute(self.queries[setting])  # type: ignore[arg-type]
 
     async def fetch_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
