@@ -70,7 +70,7 @@ async def test_pause_takes_effect_within_one_step_of_being_seen(dock: Dock,
     flight may finish, and no other."""
     trace = tmp_path / "trace"
     job = await dock.admin.submit(NewJob("staged_sleep", {
-        "stages": 4, "steps_per_stage": 10, "step_seconds": 0.02, "trace_file": str(trace)}))
+        "stages": 4, "steps_per_stage": 10, "step_seconds": 0.05, "trace_file": str(trace)}))
     worker = dock.worker(WorkerSettings(**FAST))
     async with running(worker):
         await wait_for(lambda: len(steps_of(trace, job.id)) >= 13, what="stage 2 to start")
