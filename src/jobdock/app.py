@@ -19,7 +19,7 @@ from jobdock.jobs.model import NewJob
 from jobdock.jobs.registry import Registry, default_registry
 from jobdock.settings import Settings
 from jobdock.storage import Storage, open_storage
-from jobdock.store import JobFilter, Store, open_store
+from jobdock.store import Store, open_store
 from jobdock.worker import Worker, WorkerSettings
 from jobdock.worker.port import WorkerPort
 
@@ -51,6 +51,7 @@ class Dock:
     clock: Clock = field(default_factory=SystemClock)
     bus: EventBus = field(default_factory=EventBus)
     _feed: asyncio.Task[Any] | None = None
+    _follow_up_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     async def open(cls, settings: Settings | None = None, *, migrate: bool = True,
@@ -84,15 +85,16 @@ class Dock:
                                    follow_up=self.queue_unless_active)
 
     async def queue_unless_active(self, new: NewJob) -> str | None:
-        """Submit ``new`` if its type is registered and the user has none of it active."""
+        """Submit ``new`` if its type is registered and the user has none of it active.
+
+        One statement decides (atomic on SQLite); the lock also serialises this process's
+        jobs on Postgres, where two processes could still both insert in a narrow window.
+        """
         if new.job_type not in self.registry:
             return None
-        active = await self.store.job_list(JobFilter(
-            statuses=("pending", "processing"), job_type=new.job_type, user_id=new.user_id,
-            limit=1))
-        if active:
-            return None
-        return str((await self.admin.submit(new)).id)
+        async with self._follow_up_lock:
+            job = await self.admin.submit_unless_active(new)
+        return str(job.id) if job else None
 
     async def start_feed(self, poll_interval: float = 0.5, *, ui: bool = True) -> None:
         """Start turning database changes into bus events (for the UI and the worker).

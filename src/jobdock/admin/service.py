@@ -48,6 +48,10 @@ class AdminService:
     async def submit(self, new: NewJob) -> Job:
         return await self.store.job_insert(self.validate(new), self.clock.now())
 
+    async def submit_unless_active(self, new: NewJob) -> Job | None:
+        """Submit ``new`` unless the user already has a job of its type pending or running."""
+        return await self.store.job_insert_unless_active(self.validate(new), self.clock.now())
+
     async def submit_many(self, news: Sequence[NewJob]) -> list[uuid.UUID]:
         return await self.store.job_insert_many([self.validate(n) for n in news],
                                                 self.clock.now())

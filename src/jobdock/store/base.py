@@ -131,6 +131,10 @@ class Store(DocumentQueries, ABC):
         assert job is not None
         return job
 
+    async def job_insert_unless_active(self, new: NewJob, now: datetime) -> Job | None:
+        """Insert ``new`` unless its user has a job of that type pending or running."""
+        return await self._one_job("job_insert_unless_active", self._new_job_params(new, now))
+
     async def job_insert_many(self, news: Sequence[NewJob], now: datetime) -> list[uuid.UUID]:
         if not news:
             return []

@@ -9,6 +9,17 @@ VALUES (%(id)s, %(user_id)s, %(job_type)s, %(entity_type)s, %(entity_id)s, 'pend
     %(input_data)s, %(metadata)s, %(max_retries)s, %(priority)s, %(run_at)s, %(now)s, %(now)s)
 RETURNING *;
 
+-- name: job_insert_unless_active
+-- Insert a job unless the same user already has one of that type pending or running.
+INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
+    metadata, max_retries, priority, run_at, created_at, updated_at)
+SELECT %(id)s, %(user_id)s, %(job_type)s, %(entity_type)s, %(entity_id)s, 'pending',
+    %(input_data)s, %(metadata)s, %(max_retries)s, %(priority)s, %(run_at)s, %(now)s, %(now)s
+WHERE NOT EXISTS (
+    SELECT 1 FROM background_jobs WHERE job_type = %(job_type)s
+      AND user_id IS NOT DISTINCT FROM %(user_id)s::text AND status IN ('pending', 'processing'))
+RETURNING *;
+
 -- name: job_insert_many
 -- Insert many jobs in one statement from a JSON array of rows.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,

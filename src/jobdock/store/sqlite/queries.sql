@@ -10,6 +10,17 @@ VALUES (:id, :user_id, :job_type, :entity_type, :entity_id, 'pending',
     :input_data, :metadata, :max_retries, :priority, :run_at, :now, :now)
 RETURNING *;
 
+-- name: job_insert_unless_active
+-- Insert a job unless the same user already has one of that type pending or running.
+INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
+    metadata, max_retries, priority, run_at, created_at, updated_at)
+SELECT :id, :user_id, :job_type, :entity_type, :entity_id, 'pending',
+    :input_data, :metadata, :max_retries, :priority, :run_at, :now, :now
+WHERE NOT EXISTS (
+    SELECT 1 FROM background_jobs WHERE job_type = :job_type AND user_id IS :user_id
+      AND status IN ('pending', 'processing'))
+RETURNING *;
+
 -- name: job_insert_many
 -- Insert many jobs in one statement from a JSON array of rows.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
