@@ -7,6 +7,7 @@ exports and imports are jobs too. Everything goes through the admin service.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from pathlib import PurePath
 from typing import Any
@@ -18,6 +19,16 @@ from jobdock.jobs.model import Job, NewJob
 SOURCE_TYPES = {".pdf": "pdf", ".epub": "epub", ".html": "html", ".htm": "html",
                 ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 MAX_SOURCE_BYTES = 200 * 1024 * 1024
+# user ids become storage path segments: keep them to a safe, readable alphabet
+_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
+
+
+def check_user_id(user_id: str) -> str:
+    if not _USER_ID.match(user_id or ""):
+        raise InvalidRequest("user id must be 1-100 letters, digits or . _ @ + - "
+                             "(starting with a letter or digit)")
+    return user_id
 
 
 class DocumentService:
@@ -35,7 +46,9 @@ class DocumentService:
             raise InvalidRequest("a document needs a file name")
         if len(data) > MAX_SOURCE_BYTES:
             raise InvalidRequest(f"{name} is larger than {MAX_SOURCE_BYTES // 2**20} MiB")
+        check_user_id(user_id)
         suffix = PurePath(name).suffix.lower()
+        suffix = suffix if _SUFFIX.match(suffix) else ""
         document_id = str(uuid.uuid4())
         key = f"documents/{user_id}/{document_id}/source{suffix or '.bin'}"
         await asyncio.to_thread(self.storage.put, key, data)
@@ -72,6 +85,7 @@ class DocumentService:
                            strategy: str = "replace", document_id: str | None = None,
                            embedder: str | None = None) -> tuple[dict[str, Any], Job]:
         """Store a document's final files (e.g. from an export) and start importing them."""
+        check_user_id(user_id)
         if "chunks.json" not in files:
             raise InvalidRequest("an import needs a chunks.json")
         document_id = document_id or str(uuid.uuid4())

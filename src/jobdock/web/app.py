@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from jobdock.app import Dock
 from jobdock.jobs.registry import Registry
-from jobdock.web import api, auth, errors, pages, partials, sse, views
+from jobdock.web import api, auth, errors, pages, partials, sse, uploads, views
 from jobdock.web.listing import StageCache
 from jobdock.worker import WorkerSettings
 
@@ -60,7 +60,7 @@ def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool =
     app.state.stages = StageCache()
     app.add_middleware(auth.AccessMiddleware, token=admin_token)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, api, sse, partials, pages):
+    for module in (auth, api, sse, partials, pages, uploads):
         app.include_router(module.router)
     errors.install(app)
     return app
