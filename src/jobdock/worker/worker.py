@@ -54,6 +54,7 @@ class Worker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._finished = asyncio.Event()
         self.jobs_started = 0
 
     # ---- one step ------------------------------------------------------------------------
@@ -95,6 +96,7 @@ class Worker:
             await self._claim_loop()
         finally:
             await self._shutdown()
+            self._finished.set()
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
@@ -141,14 +143,18 @@ class Worker:
 
     # ---- helpers -------------------------------------------------------------------------------
     async def _every(self, interval: float, step: Callable[[], Awaitable[object]]) -> None:
-        while True:
+        # Loops end on the `_finished` flag, not only on cancellation: on Python 3.11 a
+        # cancel that lands while a library's wait_for completes can be swallowed, and a
+        # loop relying on it alone would then run on (seen as a 30 s stall at shutdown).
+        while not self._finished.is_set():
             try:
                 await step()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("%s failed: %s", getattr(step, "__name__", "step"), exc)
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._finished.wait(), interval)
 
     async def _sync_loop(self) -> None:
         await self._every(self.settings.sync_interval, self.sync_once)
