@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import logging
 from dataclasses import dataclass, field
@@ -76,7 +77,7 @@ class Dock:
         settings = settings or WorkerSettings()
         if self.store.dialect == "sqlite" and settings.poll_interval > 0.2:
             # No NOTIFY across processes: poll often; an idle poll is one indexed read.
-            settings.poll_interval = 0.02
+            settings = dataclasses.replace(settings, poll_interval=0.02)
         return Worker(self.store, self.storage, self.registry, settings, bus=self.bus,
                       clock=self.clock, services={"documents": self._document_repo})
 

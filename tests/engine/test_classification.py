@@ -110,3 +110,11 @@ async def test_a_failure_records_a_readable_message_and_keeps_the_traceback_asid
     error = failed.metadata["error"]
     assert error["class"] == "builtins.TimeoutError"
     assert error["traceback"].startswith("Traceback") and "quota exceeded" in error["traceback"]
+
+
+def test_admin_actions_follow_the_transition_table() -> None:
+    from jobdock.jobs.states import ADMIN_ACTIONS, can_transition
+
+    for verb, (sources, target) in ADMIN_ACTIONS.items():
+        for source in sources:
+            assert can_transition(source, target), (verb, source, target)

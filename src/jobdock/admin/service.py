@@ -17,7 +17,7 @@ from jobdock.jobfiles import delete_job_files
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.model import ACTIVE_STATUSES, Job, JobStatus, NewJob
 from jobdock.jobs.registry import Registry
-from jobdock.jobs.states import IllegalTransition
+from jobdock.jobs.states import check_action
 from jobdock.storage import Storage
 from jobdock.store import JobFilter, Store
 
@@ -87,18 +87,16 @@ class AdminService:
         reason = reason or "Paused by user"
 
         async def attempt(job: Job, now: datetime) -> Job | None:
-            if job.status is JobStatus.PENDING:
-                return await self.store.job_pause_now(job.id, job.status, reason, now)
+            check_action(job.id, job.status, "pause")
             if job.status is JobStatus.PROCESSING:
                 return await self.store.job_request_pause(job.id, reason, now)
-            raise IllegalTransition(job.id, job.status, "pause", "pending or processing")
+            return await self.store.job_pause_now(job.id, job.status, reason, now)
 
         return await self._settle(job_id, user_id, "pause", attempt)
 
     async def resume_job(self, job_id: uuid.UUID | str, user_id: str | None = None) -> Job:
         async def attempt(job: Job, now: datetime) -> Job | None:
-            if job.status is not JobStatus.PAUSED:
-                raise IllegalTransition(job.id, job.status, "resume", "paused")
+            check_action(job.id, job.status, "resume")
             return await self.store.job_resume(job.id, now)
 
         return await self._settle(job_id, user_id, "resume", attempt)
@@ -108,9 +106,7 @@ class AdminService:
                              message: str = FORCE_FAIL_MESSAGE) -> Job:
         """Any non-terminal job to ``failed`` for good; a running one loses its claim."""
         async def attempt(job: Job, now: datetime) -> Job | None:
-            if job.status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED):
-                raise IllegalTransition(job.id, job.status, "fail",
-                                        "pending, processing or paused")
+            check_action(job.id, job.status, "fail")
             return await self.store.job_force_fail(job.id, job.status, message, now)
 
         return await self._settle(job_id, user_id, "fail", attempt)
@@ -118,8 +114,7 @@ class AdminService:
     async def retry_job(self, job_id: uuid.UUID | str, user_id: str | None = None) -> Job:
         """A failed or cancelled job back to pending now; it resumes from its checkpoint."""
         async def attempt(job: Job, now: datetime) -> Job | None:
-            if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-                raise IllegalTransition(job.id, job.status, "retry", "failed or cancelled")
+            check_action(job.id, job.status, "retry")
             return await self.store.job_retry_now(job.id, job.status, now)
 
         return await self._settle(job_id, user_id, "retry", attempt)

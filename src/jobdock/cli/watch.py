@@ -9,7 +9,6 @@ import uuid
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from jobdock.admin import JobNotFound
 from jobdock.app import Dock
 from jobdock.jobs.model import Job
 
@@ -46,9 +45,4 @@ async def watch_jobs(dock: Dock, job_id: str | None, interval: float) -> None:
 async def _current(dock: Dock, job_id: str | None) -> list[Job]:
     if job_id is None:
         return await dock.admin.active_jobs(limit=100)
-    try:
-        return [await dock.admin.get_job(job_id)]
-    except JobNotFound:
-        if job_id:
-            raise
-        return []
+    return [await dock.admin.get_job(job_id)]

@@ -9,6 +9,7 @@ where pause, cancel and shutdown requests take effect.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
@@ -278,7 +279,5 @@ class JobContext:
 
 
 def _decode(raw: bytes) -> dict[str, Any]:
-    import json
-
     value = json.loads(raw)
     return value if isinstance(value, dict) else {"data": value}

@@ -58,3 +58,23 @@ class IllegalTransition(Exception):
 
 def can_transition(current: JobStatus, target: JobStatus) -> bool:
     return target in TRANSITIONS[JobStatus(current)]
+
+
+# Admin actions: the statuses each may start from, and the status it leads to (a pause of
+# a running job and a force fail are requests its worker honours; retry and resume
+# re-queue). Each pair must be a transition of the table above (a test checks it).
+ADMIN_ACTIONS: dict[str, tuple[frozenset[JobStatus], JobStatus]] = {
+    "pause": (frozenset({P, R}), Z),
+    "resume": (frozenset({Z}), P),
+    "fail": (frozenset({P, R, Z}), F),
+    "retry": (frozenset({F, X}), P),
+}
+
+
+def check_action(job_id: object, status: JobStatus, verb: str) -> None:
+    """Refuse an admin action the job's status does not allow, saying which would."""
+    sources, _ = ADMIN_ACTIONS[verb]
+    if JobStatus(status) not in sources:
+        names = [s.value for s in JobStatus if s in sources]
+        allowed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise IllegalTransition(job_id, status, verb, allowed)

@@ -92,7 +92,7 @@ class Executor:
         progress = None
         if running.ctx is not None and running.ctx.progress_version:
             _, progress = running.ctx.progress_snapshot()
-            progress.update(percent=100.0, stage=progress.get("stage"), details="Completed")
+            progress.update(percent=100.0, details="Completed")
         recorded = self.completer.complete(running.job.id, output, progress)
         # Earlier runs (before a pause, shutdown or rescue) may have written checkpoints too.
         wrote = running.port.wrote_intermediate or running.job.last_checkpoint_path is not None
