@@ -7,6 +7,8 @@ import contextlib
 import dataclasses
 import importlib
 import logging
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +36,13 @@ class ImportFailed(Exception):
 
 
 def load_job_types(modules: list[str], registry: Registry = default_registry) -> Registry:
-    """Import jobdock's own job types and the user's modules (``--import``)."""
+    """Import jobdock's own job types and the user's modules (``--import``).
+
+    User modules are looked up in the current directory first, as celery and rq workers
+    do, so ``--import wordcount`` finds ``./wordcount.py`` without ``PYTHONPATH=.``.
+    """
+    if modules and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     for name in (*BUILTIN_MODULES, *modules):
         try:
             importlib.import_module(name)

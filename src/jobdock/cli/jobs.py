@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
+from jobdock.admin import InvalidRequest
+from jobdock.admin.paging import decode_cursor, iter_jobs, job_page
 from jobdock.app import Dock
-from jobdock.cli.common import console, fail, print_json, run_with_dock
-from jobdock.cli.render import job_detail, jobs_table
+from jobdock.cli.common import console, err_console, fail, print_json, run_with_dock
+from jobdock.cli.render import job_detail, jobs_table, plain_line
 from jobdock.jobs.model import JobStatus
 from jobdock.store import JobFilter
 
@@ -23,24 +27,40 @@ def list_jobs(
     stage: str | None = typer.Option(None, "--stage", help="Filter by current stage."),
     user_id: str | None = typer.Option(None, "--user-id", help="Only this user's jobs."),
     text: str | None = typer.Option(None, "--search", help="Text search."),
-    limit: int = typer.Option(50, "--limit", min=1, max=500),
+    limit: int = typer.Option(50, "--limit", min=1, max=500, help="Jobs per page."),
+    after: str | None = typer.Option(None, "--after", help="Start after this cursor (printed "
+                                                          "under a page that has more)."),
+    every: bool = typer.Option(False, "--all", help="Every matching job, page by page."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List jobs, newest first."""
+    """List jobs, newest first: a table at a terminal, one tab-separated line a job when piped."""
     bad = [s for s in status if s not in {x.value for x in JobStatus}]
     if bad:
         fail(f"unknown status {bad[0]!r} (use: {', '.join(s.value for s in JobStatus)})")
     f = JobFilter(statuses=tuple(status) or None, job_type=job_type, stage=stage,
-                  user_id=user_id, text=text, limit=limit)
+                  user_id=user_id, text=text, limit=limit,
+                  after=decode_cursor(after) if after else None)
 
     async def go(dock: Dock) -> None:
-        jobs = await dock.admin.list_jobs(f)
+        if every:
+            jobs = [job async for job in iter_jobs(dock.admin, f)]
+            cursor = None
+        else:
+            jobs, cursor = await job_page(dock.admin, f)
         if as_json:
             print_json([j.to_dict() for j in jobs])
+        elif console.is_terminal:
+            console.print(jobs_table(jobs, console.width) if jobs else "no jobs")
         else:
-            console.print(jobs_table(jobs))
+            sys.stdout.write("".join(plain_line(j) + "\n" for j in jobs))
+        if cursor:
+            err_console.print(f"more: jobdock jobs list --after {cursor} (or --all)",
+                              highlight=False, soft_wrap=True)
 
-    run_with_dock(ctx, go)
+    try:
+        run_with_dock(ctx, go)
+    except InvalidRequest as exc:
+        fail(str(exc))
 
 
 @app.command("show")

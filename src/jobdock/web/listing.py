@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import time
-import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
 from urllib.parse import urlencode
 
 from jobdock.admin import AdminService, InvalidRequest
+from jobdock.admin.paging import decode_cursor, encode_cursor
 from jobdock.jobs.model import Job
 from jobdock.store import JobFilter
 from jobdock.web.views import IN_FLIGHT, STATUSES
@@ -75,24 +73,6 @@ def to_filter(query: ListQuery, user_scope: str | None = None) -> JobFilter:
         user_id=user_scope or check_text("user", query.user) or None,
         text=check_text("q", query.q) or None, sort=query.sort, limit=query.limit,
         after=decode_cursor(query.after) if query.after else None)
-
-
-def encode_cursor(job: Job, sort: str) -> str:
-    moment = job.updated_at if sort == "updated" else job.created_at
-    raw = f"{moment.isoformat()}|{job.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        moment, job_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return parsed, uuid.UUID(job_id)
-    except (ValueError, UnicodeError):
-        raise InvalidRequest("after is not a valid cursor (use next_cursor)") from None
 
 
 async def fetch_page(admin: AdminService, query: ListQuery,
