@@ -47,7 +47,7 @@ async def test_job_detail_shows_timeline_retry_and_pause_history(client: httpx.A
     await client.post(f"/api/jobs/{job_id}/resume")
     html = (await client.get(f"/jobs/{job_id}")).text
     assert "part1" in html and "part8" in html and "to do" in html
-    assert "0 of 5" in html and "Paused from the API" in html
+    assert "1 of 6" in html and "Paused from the API" in html  # attempt 1 of 1 + 5 retries
     assert "(1 time)" in html
     assert 'data-action="pause"' in html and 'data-action="resume"' not in html
 

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from jobdock.app import Dock
+from jobdock.jobs.describe import retry_note
 from jobdock.jobs.registry import Registry
 from jobdock.web import api, auth, errors, pages, partials, sse, uploads, views
 from jobdock.web.listing import StageCache
@@ -32,6 +34,7 @@ def make_templates(registry: Registry) -> Jinja2Templates:
                        ago_iso=lambda value: views.ago(views.parse_time(value)))
     env.globals.update(job_title=views.job_title, is_fresh=views.is_fresh,
                        percent=views.percent, actions_for=views.actions_for,
+                       retry_note=lambda job: retry_note(job, datetime.now(UTC)),
                        statuses=views.STATUSES)
     return templates
 

@@ -245,9 +245,12 @@ WHERE id = %(id)s AND status = %(expected)s
 RETURNING *;
 
 -- name: job_retry_now
--- An admin re-queues a failed or cancelled job; it resumes from its checkpoint.
+-- An admin re-queues a failed or cancelled job; it resumes from its checkpoint. It counts
+-- as an attempt; when the retries are spent it grants this one more (no automatic ones).
 UPDATE background_jobs
-SET status = 'pending', run_at = %(now)s, next_retry_at = NULL, completed_at = NULL,
+SET status = 'pending', retry_count = retry_count + 1,
+    max_retries = GREATEST(max_retries, retry_count + 1),
+    run_at = %(now)s, next_retry_at = NULL, completed_at = NULL,
     cancel_requested_at = NULL, updated_at = %(now)s
 WHERE id = %(id)s AND status = %(expected)s
 RETURNING *;
