@@ -1,0 +1,134 @@
+"""Thematic bridge engine (origin §8.4, without the LLM): important passages (importance
+≥ 0.6) of *different* domains that are related — by embedding similarity and by shared
+concepts. Per source chunk the 10 most related candidates are scored; those with
+strength > 0.6 are kept, each with a bridge type and an explanation naming what
+bridges them. Relatedness = cosine + 0.1 per shared concept (at most 3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jobdock.library.connections.model import (
+    ENGINE_VERSION,
+    THEMATIC,
+    Connection,
+    ThematicParams,
+    clamp01,
+    rounded,
+)
+from jobdock.library.connections.table import BLOCK_ROWS, ChunkTable, top_per_source
+
+SHARED_BONUS = 0.1
+MAX_SHARED = 3
+
+
+def select_sources(table: ChunkTable, rows: np.ndarray,
+                   params: ThematicParams | None = None) -> np.ndarray:
+    """A document's bridge sources: important, labelled chunks, the 50 most important."""
+    params = params or ThematicParams()
+    rows = np.asarray(rows, dtype=np.int64)
+    ok = rows[(table.importance[rows] >= params.min_importance) & _labelled(table, rows)]
+    order = np.lexsort((ok, -table.importance[ok]))
+    return np.sort(ok[order][: params.max_source_chunks])
+
+
+def find(table: ChunkTable, sources: np.ndarray, targets: np.ndarray,
+         params: ThematicParams | None = None) -> list[Connection]:
+    """Bridges from ``sources`` (rows picked by :func:`select_sources`)."""
+    params = params or ThematicParams()
+    sources = np.asarray(sources, dtype=np.int64)
+    candidates = (targets & (table.importance >= params.min_importance)
+                  & _labelled(table, np.arange(len(table))))
+    if not len(sources) or not candidates.any():
+        return []
+    s, t, cos, shared = _related(table, sources, candidates, params)
+    relatedness = np.round(cos + SHARED_BONUS * np.minimum(shared, MAX_SHARED), 6)
+    out = []
+    for i in top_per_source(s, t, relatedness, params.max_candidates_per_source):
+        conn = _bridge(table, int(s[i]), int(t[i]), float(cos[i]), params)
+        if conn is not None:
+            out.append(conn)
+    return out
+
+
+def _labelled(table: ChunkTable, rows: np.ndarray) -> np.ndarray:
+    general = table.domain_names.get("general", -1)
+    return table.domain_codes[rows] != general
+
+
+def _related(table: ChunkTable, sources: np.ndarray, candidates: np.ndarray,
+             params: ThematicParams) -> tuple[np.ndarray, ...]:
+    """Per block of rows: cosines, the shared-concept bonus, cross-domain and cross-document
+    masks, then the best few per source; the caller keeps the best overall."""
+    query = table.embeddings[sources]
+    shared_rows = [table.shared_counts(int(r)) for r in sources]
+    k = params.max_candidates_per_source
+    parts: list[tuple[np.ndarray, ...]] = []
+    for start in range(0, len(table), BLOCK_ROWS):
+        cols = start + np.flatnonzero(candidates[start:start + BLOCK_ROWS])
+        if not len(cols):
+            continue
+        cos = query @ table.embeddings[cols].T
+        bonus = np.zeros_like(cos)
+        for i, (rows, counts) in enumerate(shared_rows):
+            hit = np.searchsorted(cols, rows)
+            inside = (hit < len(cols)) & (cols[np.minimum(hit, len(cols) - 1)] == rows)
+            bonus[i, hit[inside]] = np.minimum(counts[inside], MAX_SHARED)
+        bad = ((table.domain_codes[sources][:, None] == table.domain_codes[cols][None, :])
+               | (table.doc_codes[sources][:, None] == table.doc_codes[cols][None, :])
+               | (cos < params.min_similarity))
+        score = np.where(bad, -np.inf, cos + SHARED_BONUS * bonus)
+        take = min(k, len(cols))
+        best = np.argpartition(-score, take - 1, axis=1)[:, :take]
+        si = np.repeat(np.arange(len(sources)), take)
+        bi = best.ravel()
+        fine = np.isfinite(score[si, bi])
+        si, bi = si[fine], bi[fine]
+        parts.append((sources[si], cols[bi], np.round(cos[si, bi].astype(np.float64), 6),
+                      bonus[si, bi].astype(np.int64)))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    return tuple(np.concatenate([p[j] for p in parts]) for j in range(4))
+
+
+def _bridge(table: ChunkTable, src: int, tgt: int, cos: float,
+            params: ThematicParams) -> Connection | None:
+    shared = table.shared_concepts(src, tgt)
+    importance = (float(table.importance[src]) + float(table.importance[tgt])) / 2
+    strength = clamp01(0.3 + 0.8 * cos + 0.06 * min(len(shared), MAX_SHARED)
+                       + 0.1 * (importance - params.min_importance))
+    if strength <= params.min_strength:
+        return None
+    kind = _bridge_type(table, src, tgt, len(shared))
+    source_domain, target_domain = table.domains[src], table.domains[tgt]
+    if shared:
+        what = "the shared concept" + ("s " if len(shared) > 1 else " ") + \
+            ", ".join(f"'{c}'" for c in shared[:3])
+    else:
+        what = (f"'{_first(table.concept_texts[src])}' and "
+                f"'{_first(table.concept_texts[tgt])}', which read alike")
+    explanation = (f"A {kind} bridge between {source_domain} and {target_domain}: {what} "
+                   f"(embedding similarity {cos:.2f}).")
+    return Connection(
+        table.chunk_ids[src], table.chunk_ids[tgt], THEMATIC, rounded(strength),
+        {"bridge_type": kind, "explanation": explanation, "bridge_concepts": shared,
+         "source_domain": source_domain, "target_domain": target_domain,
+         "raw_similarity": rounded(cos), "engine_version": ENGINE_VERSION,
+         "target_document_id": table.document_ids[tgt]})
+
+
+def _bridge_type(table: ChunkTable, src: int, tgt: int, shared: int) -> str:
+    """conceptual (two or more shared concepts), argumentative (both take a stance in
+    the same direction), conceptual (one shared concept), else contextual."""
+    if shared >= 2:
+        return "conceptual"
+    ps, pt = float(table.polarity[src]), float(table.polarity[tgt])
+    if abs(ps) >= 0.3 and abs(pt) >= 0.3 and ps * pt > 0:
+        return "argumentative"
+    return "conceptual" if shared == 1 else "contextual"
+
+
+def _first(texts: tuple[str, ...]) -> str:
+    return texts[0] if texts else "its theme"

@@ -1,0 +1,46 @@
+"""The shipped labelled corpus: each engine finds what a reader would expect, and the
+unrelated document gets nothing. Figures print with ``-s``."""
+
+import numpy as np
+import pytest
+
+from jobdock.library.connections import contradiction, semantic, thematic
+from tests.library.connections.labelled import corpus_table, labels, score
+
+
+def _detect(engine):
+    t = corpus_table()
+    mask = np.ones(len(t), dtype=bool)
+    found = []
+    for doc in t.doc_names:
+        rows = t.rows_of_document(doc)
+        if engine is thematic:
+            rows = thematic.select_sources(t, rows)
+        found += engine.find(t, rows, mask)
+    return t, found
+
+
+@pytest.mark.parametrize(("engine", "min_recall"), [
+    (semantic, 1.0), (contradiction, 0.6), (thematic, 0.3)])
+def test_engine_finds_the_labelled_connections(engine, min_recall):
+    t, found = _detect(engine)
+    name = found[0].engine
+    result = score(name, found, t)
+    print(f"\n{name}: found {len(result.found)} pairs, recall {result.recall:.2f}, "
+          f"precision {result.precision:.2f} (strict {result.strict_precision:.2f})")
+    assert result.recall >= min_recall
+    assert result.precision == 1.0
+    for unrelated in labels()["unrelated"]:
+        assert not [c for c in found if unrelated in (c.source_chunk_id.split("#")[0],
+                                                       c.target_chunk_id.split("#")[0])]
+
+
+def test_enrichment_labels_the_corpus_domains():
+    t = corpus_table()
+    domains = {doc: {t.domains[r] for r in t.rows_of_document(doc)} for doc in t.doc_names}
+    assert domains == {"ab-testing": {"technology"}, "natural-selection": {"biology"},
+                       "sourdough": {"cooking"}, "wage-raise-helps": {"economics"},
+                       "wage-raise-hurts": {"economics"}}
+    polarity = {doc: float(np.mean(t.polarity[t.rows_of_document(doc)]))
+                for doc in t.doc_names}
+    assert polarity["wage-raise-helps"] > 0.3 > -0.3 > polarity["wage-raise-hurts"]

@@ -1,0 +1,79 @@
+from collections import Counter
+
+from jobdock.library.connections.concepts import extract_concepts, jaccard, stem_counts
+from jobdock.library.connections.domains import label
+from jobdock.library.connections.enrich import Enrichment, enrich_texts
+from jobdock.library.connections.polarity import polarity
+
+
+def test_concepts_are_stemmed_so_inflections_meet():
+    a = {c.key for c in extract_concepts("Wages rose. The wage is a fair wage for workers.")}
+    b = {c.key for c in extract_concepts("Raising wages helps the worker.")}
+    assert "wage" in a and "wage" in b
+    assert "worker" in a & b
+
+
+def test_a_collocation_is_one_concept_and_its_words_do_not_repeat_it():
+    text = ("The minimum wage rose. A higher minimum wage helps. "
+            "Critics of the minimum wage disagree.")
+    keys = [c.key for c in extract_concepts(text)]
+    assert keys[0] == "minimum wage"
+    assert "minimum" not in keys
+
+
+def test_stop_words_and_fillers_are_not_concepts():
+    keys = {c.key for c in extract_concepts("They argue that it is a better way, in fact.")}
+    assert keys == set()
+
+
+def test_concept_importance_is_relative_to_the_best_and_ties_break_by_key():
+    concepts = extract_concepts("Zebra. Apple. Zebra, apple; mango.")
+    assert [c.key for c in concepts] == ["appl", "zebra", "mango"]
+    assert [c.importance for c in concepts] == [1.0, 1.0, 0.5]
+
+
+def test_jaccard():
+    assert jaccard({"a", "b"}, {"b", "c"}) == 1 / 3
+    assert jaccard(set(), set()) == 0.0
+
+
+def test_polarity_sign_follows_the_stance_and_negation():
+    assert polarity("This policy is wonderful and helps families thrive.") > 0.3
+    assert polarity("This policy is terrible and destroys families.") < -0.3
+    assert polarity("This policy is not good.") < 0
+    assert polarity("The report has twelve pages.") == 0.0
+
+
+def test_one_loaded_word_in_neutral_text_is_a_weak_stance():
+    neutral = "The meeting is on Monday. It lasts an hour. There are ten seats. "
+    assert 0 < polarity(neutral + "The coffee is great.") < polarity("The coffee is great.")
+
+
+def test_domain_is_the_field_whose_seed_words_the_passage_uses():
+    assert label(stem_counts("Genes mutate and natural selection shapes species.")).domain \
+        == "biology"
+    assert label(stem_counts("Knead the dough, add flour and yeast, bake the loaf.")).domain \
+        == "cooking"
+    assert label(stem_counts("Nothing here at all.")).domain == "general"
+    result = label(Counter({"gene": 3, "market": 1}))
+    assert (result.domain, result.confidence) == ("biology", 0.75)
+
+
+def test_enrich_texts_is_deterministic_bounded_and_round_trips():
+    texts = ["Markets set prices when supply meets demand. Prices fall when supply grows.",
+             "The weather was fine.",
+             "Taxes on income fund schools; higher taxes slow growth, critics warn."]
+    first, second = enrich_texts(texts), enrich_texts(texts)
+    assert [e.to_dict() for e in first] == [e.to_dict() for e in second]
+    for e in first:
+        assert 0.0 <= e.importance <= 1.0 and -1.0 <= e.polarity <= 1.0
+        assert Enrichment.from_dict(e.to_dict()).to_dict() == e.to_dict()
+    assert first[1].importance < first[0].importance
+    assert first[0].domain.domain == "economics"
+    assert max(e.importance for e in first) >= 0.6  # every document has important passages
+
+
+def test_empty_inputs():
+    assert enrich_texts([]) == []
+    [only] = enrich_texts([""])
+    assert only.concepts == [] and only.polarity == 0.0 and only.domain.domain == "general"

@@ -1,0 +1,71 @@
+import numpy as np
+
+from jobdock.library.connections import thematic
+from jobdock.library.connections.model import ThematicParams
+from tests.library.connections.records import record, table, unit
+
+
+def _run(t, doc="A"):
+    sources = thematic.select_sources(t, t.rows_of_document(doc))
+    return thematic.find(t, sources, np.ones(len(t), dtype=bool))
+
+
+def test_bridges_important_passages_of_different_domains():
+    t = table(record("a", "A", unit(1, 0.6), importance=0.9, domain="biology",
+                     concepts=("variation", "selection")),
+              record("b", "B", unit(1, 0.7), importance=0.8, domain="technology",
+                     concepts=("variation", "selection", "users")),
+              record("same-domain", "C", unit(1, 0.6), importance=0.9, domain="biology"),
+              record("unimportant", "D", unit(1, 0.6), importance=0.5, domain="arts"),
+              record("unlabelled", "E", unit(1, 0.6), importance=0.9, domain="general"),
+              record("unrelated", "F", unit(0, 0, 1), importance=0.9, domain="physics",
+                     concepts=("variation",)))
+    [c] = _run(t)
+    assert c.target_chunk_id == "b" and c.engine == "thematic_bridge"
+    assert c.strength > 0.6
+    assert c.metadata["bridge_type"] == "conceptual"
+    assert c.metadata["bridge_concepts"] == ["variation", "selection"]
+    assert "between biology and technology" in c.metadata["explanation"]
+    assert "'variation', 'selection'" in c.metadata["explanation"]
+
+
+def test_weak_bridges_are_dropped_and_unshared_ones_named_by_their_concepts():
+    t = table(record("a", "A", unit(1, 1.2), importance=0.9, domain="biology",
+                     concepts=("genes",)),
+              record("b", "B", unit(1, 0.1), importance=0.9, domain="economics",
+                     concepts=("markets",)),
+              record("far", "C", unit(0.45, 0, 1), importance=0.9, domain="arts"))
+    [c] = _run(t)
+    assert c.target_chunk_id == "b"
+    assert c.metadata["bridge_type"] == "contextual"
+    assert "'genes' and 'markets'" in c.metadata["explanation"]
+
+
+def test_sources_are_the_most_important_labelled_chunks():
+    rows = [record(f"a{i}", "A", importance=0.6 + i / 100, domain="biology")
+            for i in range(5)]
+    rows.append(record("low", "A", importance=0.59, domain="biology"))
+    rows.append(record("plain", "A", importance=0.99, domain="general"))
+    t = table(*rows)
+    picked = thematic.select_sources(t, t.rows_of_document("A"),
+                                     ThematicParams(max_source_chunks=3))
+    assert [t.chunk_ids[r] for r in picked] == ["a2", "a3", "a4"]
+
+
+def test_top_candidates_per_source_and_batch_invariance():
+    rng = np.random.default_rng(3)
+    rows = [record(f"a{i}", "A", list(rng.normal(size=8) + 3), importance=0.9,
+                   domain="biology") for i in range(6)]
+    rows += [record(f"t{i:02}", f"T{i}", list(rng.normal(size=8) + 3), importance=0.9,
+                    domain="economics") for i in range(40)]
+    t = table(*rows)
+    sources = thematic.select_sources(t, t.rows_of_document("A"))
+    mask = np.ones(len(t), dtype=bool)
+    whole = thematic.find(t, sources, mask, ThematicParams(max_candidates_per_source=4))
+    per_source = {}
+    for c in whole:
+        per_source[c.source_chunk_id] = per_source.get(c.source_chunk_id, 0) + 1
+    assert per_source and max(per_source.values()) <= 4
+    halves = [c for part in np.array_split(sources, 2)
+              for c in thematic.find(t, part, mask, ThematicParams(max_candidates_per_source=4))]
+    assert [c.to_dict() for c in halves] == [c.to_dict() for c in whole]
