@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
 
 from jobdock.app import Dock
 from jobdock.jobs.describe import retry_note
@@ -55,8 +56,11 @@ def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool =
                 worker.stop()
                 await task
 
-    app = FastAPI(title="jobdock", version="0.1.0", lifespan=lifespan,
-                  description="Watch, pause, resume, retry and cancel background jobs.")
+    # /docs serves Swagger UI's assets from the fastapi-offline package (no CDN), under
+    # /static/ so they load before a login like the rest of the static files.
+    app = FastAPIOffline(title="jobdock", version="0.1.0", lifespan=lifespan,
+                         static_url="/static/api-docs",
+                         description="Watch, pause, resume, retry and cancel background jobs.")
     app.state.dock = dock
     app.state.admin_token = admin_token
     app.state.templates = make_templates(dock.registry)

@@ -10,6 +10,8 @@
     if (!shell) return;
     var stored = null;
     try { stored = window.localStorage.getItem(DOCK_KEY); } catch (e) { /* private mode */ }
+    // Narrow screens start with the dock folded to one line: it sits above the page there.
+    if (stored === null) stored = window.matchMedia("(max-width: 1100px)").matches ? "false" : "true";
     shell.dataset.open = stored === "false" ? "false" : "true";
   }
 

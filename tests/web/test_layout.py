@@ -1,0 +1,122 @@
+"""Issue 14, item 8 (and 7): layout in real Chromium at desktop and phone sizes.
+
+The processing dock never covers the job detail page's cards at any scroll position, the
+jobs page never scrolls sideways, and /docs renders with the network beyond this machine
+cut off. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+from tests.web.conftest import LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::ResourceWarning")]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SIZES = {"desktop": (1360, 900), "phone": (390, 844)}
+LONG_ERROR = "Traceback: the remote service answered 503 Service Unavailable. " * 6
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=list(SIZES))
+def sized_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[str, Page]]:
+    width, height = SIZES[request.param]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    yield request.param, context.new_page()
+    context.close()
+
+
+def seed(server: LiveServer) -> str:
+    """Five pending jobs (the dock is full) and a failed one with a long error; its id."""
+    with httpx.Client(base_url=server.url) as http:
+        for n in range(5):
+            body = {"job_type": "staged_sleep", "metadata": {"title": f"Pending book {n}"}}
+            assert http.post("/api/jobs", json=body).status_code == 201
+        failed = http.post("/api/jobs", json={
+            "job_type": "staged_sleep", "input_data": {"stages": 3, "note": "x" * 300},
+            "metadata": {"title": "A book whose processing failed"}}).json()["id"]
+        assert http.post(f"/api/jobs/{failed}/fail").status_code == 200
+    return str(failed)
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def covered_cards(page: Page) -> list[str]:
+    dock = page.locator("#dock-shell").bounding_box()
+    assert dock is not None and dock["height"] > 0
+    hits = []
+    for i, card in enumerate(page.locator("#job-detail .card").all()):
+        box = card.bounding_box()
+        if box and overlaps(dock, box):
+            hits.append(f"card {i} ({card.locator('h2, h1').first.inner_text()})")
+    return hits
+
+
+def test_dock_never_covers_the_detail_cards(idle_server: LiveServer,
+                                            sized_page: tuple[str, Page]) -> None:
+    size, page = sized_page
+    failed = seed(idle_server)
+    page.goto(f"{idle_server.url}/jobs/{failed}")
+    expect(page.locator(".dock-job")).to_have_count(5)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 100, 100):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        assert covered_cards(page) == [], f"at scroll {y} ({size})"
+    page.evaluate("window.scrollTo(0, 0)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"layout-detail-{size}.png"), full_page=True)
+
+
+def test_jobs_page_has_no_horizontal_overflow(idle_server: LiveServer,
+                                              sized_page: tuple[str, Page]) -> None:
+    size, page = sized_page
+    seed(idle_server)
+    page.goto(f"{idle_server.url}/jobs")
+    expect(page.locator("tr[data-job-id]")).to_have_count(6)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"layout-jobs-{size}.png"), full_page=True)
+    assert overflow <= 0, f"{size}: the page is {overflow}px wider than the screen"
+
+
+def test_api_docs_render_offline(idle_server: LiveServer, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    outside: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if route.request.url.startswith(idle_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(f"{idle_server.url}/docs")
+    expect(page.locator(".swagger-ui .information-container")).to_contain_text("jobdock")
+    expect(page.locator(".opblock").first).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "api-docs-offline.png"))
+    context.close()
+    assert outside == []
