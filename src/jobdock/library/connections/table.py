@@ -4,7 +4,7 @@ Rows are in the caller's order (the store loads them ordered by document and chu
 index), and every engine breaks ties by row, so results never depend on chance.
 Embeddings are one float32 matrix of unit vectors; similarity search is a blocked
 matrix product, never a loop over pairs. Concept words get an inverted index (stem →
-rows), so overlap counts for one source chunk are one ``unique`` over posting lists.
+rows), so overlap counts for one source chunk are one ``bincount`` over posting lists.
 """
 
 from __future__ import annotations
@@ -84,37 +84,48 @@ class ChunkTable:
         codes = [self.doc_names[d] for d in document_ids if d in self.doc_names]
         return np.isin(self.doc_codes, np.array(codes, dtype=np.int32))
 
-    @cached_property
-    def terms(self) -> list[frozenset[str]]:
-        """Per row, the stems of its concepts: what overlaps are counted on, so that
+    def terms_of(self, row: int) -> frozenset[str]:
+        """The stems of a row's concepts: what overlaps are counted on, so that
         "minimum wage" in one passage meets "wage" and "minimum" in another."""
-        return [frozenset(w for key in keys for w in key.split()) for keys in self.concepts]
+        return frozenset(w for key in self.concepts[row] for w in key.split())
 
     @cached_property
-    def term_index(self) -> dict[str, np.ndarray]:
-        postings: dict[str, list[int]] = {}
-        for row, words in enumerate(self.terms):
-            for word in words:
-                postings.setdefault(word, []).append(row)
-        return {k: np.array(v, dtype=np.int64) for k, v in postings.items()}
+    def _term_postings(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+        """(term -> code, rows grouped by term, group starts, distinct terms per row),
+        built with one pass in Python and a sort in numpy."""
+        codes: dict[str, int] = {}
+        pair_rows: list[int] = []
+        pair_terms: list[int] = []
+        for row, keys in enumerate(self.concepts):
+            for word in {w for key in keys for w in key.split()}:
+                pair_rows.append(row)
+                pair_terms.append(codes.setdefault(word, len(codes)))
+        rows = np.array(pair_rows, dtype=np.int64)
+        terms = np.array(pair_terms, dtype=np.int64)
+        order = np.argsort(terms, kind="stable")
+        starts = np.searchsorted(terms[order], np.arange(len(codes) + 1))
+        per_row = np.bincount(rows, minlength=len(self))
+        return codes, rows[order], starts, per_row
 
-    @cached_property
+    @property
     def term_counts(self) -> np.ndarray:
-        return np.fromiter((len(t) for t in self.terms), dtype=np.int64, count=len(self))
+        return self._term_postings[3]
 
     def shared_counts(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """(candidate rows, number of concept terms each shares with ``row``), rows
         ascending; ``row`` itself included."""
-        words = self.terms[row]
-        if not words:
+        codes, grouped, starts, _ = self._term_postings
+        found = sorted(codes[w] for w in self.terms_of(row) if w in codes)
+        if not found:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        hits = np.concatenate([self.term_index[w] for w in sorted(words)])
-        rows, counts = np.unique(hits, return_counts=True)
-        return rows, counts
+        hits = np.concatenate([grouped[starts[c]:starts[c + 1]] for c in found])
+        counts = np.bincount(hits, minlength=len(self))  # linear, no sort
+        rows = np.flatnonzero(counts)
+        return rows, counts[rows]
 
     def shared_concepts(self, source: int, target: int) -> list[str]:
         """The source's concepts (as people read them) all of whose words the target has."""
-        words = self.terms[target]
+        words = self.terms_of(target)
         return [text for key, text in zip(self.concepts[source], self.concept_texts[source],
                                           strict=True) if set(key.split()) <= words]
 
