@@ -14,11 +14,12 @@ import numpy as np
 
 from jobdock.jobs.context import JobContext
 from jobdock.library.connections import contradiction, semantic, thematic
-from jobdock.library.connections.model import CONTRADICTION, SEMANTIC, THEMATIC
+from jobdock.library.connections.model import CONTRADICTION, SEMANTIC, THEMATIC, Connection
 from jobdock.library.connections.table import ChunkTable
 
 BATCH = 32  # source chunks per batch: a cursor every few hundred milliseconds at 100k
-FINDERS = {SEMANTIC: semantic.find, CONTRADICTION: contradiction.find,
+Finder = Callable[[ChunkTable, np.ndarray, np.ndarray], list[Connection]]
+FINDERS: dict[str, Finder] = {SEMANTIC: semantic.find, CONTRADICTION: contradiction.find,
            THEMATIC: thematic.find}
 
 
