@@ -4,6 +4,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .DEFAULT_GOAL := help
 
@@ -23,8 +25,8 @@ install: $(STAMP) ## Create .venv and install jobdock with its dev tools
 system-deps: ## Install Chromium for the browser tests (Debian; needs root)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
-run: install ## Run jobdock: web UI + worker on the embedded SQLite default
-	$(VENV)/bin/jobdock serve
+run: install ## Run jobdock: web UI + worker on the embedded SQLite default (PORT=8000)
+	$(VENV)/bin/jobdock serve --host $(HOST) --port $(PORT)
 
 test: install system-deps ## Run the whole test suite (Postgres tests skip if none answers, unless CI=true)
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

@@ -8,9 +8,11 @@ import typer
 
 from jobdock.app import Dock
 from jobdock.cli import bench, documents, jobs, worker
-from jobdock.cli.common import console, parse_json_object, run_with_dock
+from jobdock.cli.common import console, fail, parse_json_object, run_with_dock
 from jobdock.jobs.model import DEFAULT_MAX_RETRIES
 from jobdock.settings import Settings
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 app = typer.Typer(
     help="jobdock: long, staged, resumable background jobs you can watch, pause, resume, "
@@ -91,11 +93,15 @@ def serve(
     worker: bool | None = typer.Option(
         None, "--worker/--no-worker",
         help="Run a worker in the same process (default: yes on the embedded SQLite)."),
+    log_level: str = typer.Option("info", "--log-level",
+                                  help="debug, info, warning, error (info: one line per job)."),
 ) -> None:
     """Start the web UI (and, on the embedded default, a worker)."""
     from jobdock.web.server import serve as serve_web
 
-    serve_web(ctx.obj, host=host, port=port, worker=worker)
+    if log_level.lower() not in LOG_LEVELS:
+        fail(f"--log-level must be one of {', '.join(LOG_LEVELS)}")
+    serve_web(ctx.obj, host=host, port=port, worker=worker, log_level=log_level)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import uuid
 
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from jobdock.app import Dock
 from jobdock.jobs.model import Job
@@ -25,11 +26,13 @@ async def watch_jobs(dock: Dock, job_id: str | None, interval: float) -> None:
     progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                         TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn())
     tasks: dict[uuid.UUID, TaskID] = {}
+    idle = Text("No active jobs right now; waiting for some (Ctrl-C to stop).", style="dim")
     await dock.start_feed()
-    with Live(progress, refresh_per_second=8), contextlib.suppress(KeyboardInterrupt):
+    with Live(progress, refresh_per_second=8) as live, contextlib.suppress(KeyboardInterrupt):
         async with dock.bus.subscribe() as events:
             while True:
                 jobs = await _current(dock, job_id)
+                live.update(progress if jobs or tasks else idle)
                 for job in jobs:
                     task = tasks.get(job.id)
                     if task is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
+import socket
 import sys
 
 import uvicorn
@@ -33,30 +35,66 @@ def check_exposure(settings: Settings, host: str) -> None:
         raise SystemExit(2)
 
 
+class PortInUse(Exception):
+    pass
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind the listening socket before anything else, so a clash is one clear line."""
+    address = host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((address, port))
+    except OSError as exc:
+        sock.close()
+        raise PortInUse(f"jobdock: cannot listen on {host}:{port}: {exc.strerror.lower()} "
+                        f"(choose another with --port, or make run PORT=8080)") from None
+    return sock
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
-          worker: bool | None = None) -> None:
+          worker: bool | None = None, log_level: str = "info") -> None:
     """Run the web UI until interrupted; ``worker=None`` means in-process on SQLite only."""
     check_exposure(settings, host)
+    logging.basicConfig(level=log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     run_worker = settings.embedded if worker is None else worker
+    try:
+        sock = bind(host, port)
+    except PortInUse as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from None
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(settings, host, port, run_worker))
+        asyncio.run(_serve(settings, host, sock, run_worker, log_level))
 
 
-async def _serve(settings: Settings, host: str, port: int, run_worker: bool) -> None:
+def worker_note(settings: Settings, run_worker: bool) -> str:
+    if run_worker:
+        return " (with a worker)"
+    if settings.embedded:
+        return " (no worker: run `jobdock worker` to process jobs)"
+    return " (no worker in this process: run `jobdock worker` beside it to process jobs)"
+
+
+async def _serve(settings: Settings, host: str, sock: socket.socket, run_worker: bool,
+                 log_level: str) -> None:
+    port = sock.getsockname()[1]
     dock = await Dock.open(settings)
     try:
         app = create_app(dock, admin_token=settings.admin_token, run_worker=run_worker)
-        config = uvicorn.Config(app, host, port, log_level="warning",
+        uvicorn_level = "warning" if log_level.lower() == "info" else log_level.lower()
+        config = uvicorn.Config(app, host, port, log_level=uvicorn_level,
                                 timeout_graceful_shutdown=GRACEFUL_SECONDS)
         server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():
             await asyncio.sleep(0.05)
         if server.started:
             shown = f"[{host}]" if ":" in host else host
-            worker_note = " (with a worker)" if run_worker else ""
-            print(f"jobdock UI at http://{shown}:{bound_port(server, port)}{worker_note}",
-                  flush=True)
+            print(f"jobdock UI at http://{shown}:{bound_port(server, port)}"
+                  f"{worker_note(settings, run_worker)}", flush=True)
         await task
     finally:
         await dock.close()

@@ -63,6 +63,7 @@ class Executor:
                 f"No handler is registered for job type {job.job_type!r} on this worker "
                 f"(it knows: {known})."), None, RetryPolicy())
             return
+        log.info("job %s started: %s", job.id, job.job_type)
         ctx = JobContext(job, running.port, job_type.stages, job_type.error_rules,
                          job_type.operation_retry)
         running.ctx = ctx
@@ -94,6 +95,7 @@ class Executor:
             _, progress = running.ctx.progress_snapshot()
             progress.update(percent=100.0, details="Completed")
         recorded = self.completer.complete(running.job.id, output, progress)
+        log.info("job %s completed: %s", running.job.id, running.job.job_type)
         # Earlier runs (before a pause, shutdown or rescue) may have written checkpoints too.
         wrote = running.port.wrote_intermediate or running.job.last_checkpoint_path is not None
         # only the job's owner cleans up after it (``await recorded``: the guarded update won)
