@@ -44,7 +44,8 @@ def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 def stage_figures(pdf: bytes, embedders: list[str]) -> tuple[dict[str, float], int]:
     extracted, t_extract = timed(extract, pdf, "large.pdf")
-    (markdown, spans), t_clean = timed(cleanup_with_pages, extracted.pages)
+    (markdown, spans), t_clean = timed(
+        lambda: cleanup_with_pages(extracted.pages, kind=extracted.format))
     chunks, t_chunk = timed(chunk_markdown, markdown, spans)
     _, t_meta = timed(enrich, chunks, markdown)
     pages = len(extracted.pages)

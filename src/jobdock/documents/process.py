@@ -90,8 +90,8 @@ def _extract(ctx: JobContext, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cleanup(extracted: dict[str, Any]) -> dict[str, Any]:
-    pages = Extracted.from_dict(extracted).pages
-    markdown, spans = cleanup_with_pages(pages)
+    loaded = Extracted.from_dict(extracted)
+    markdown, spans = cleanup_with_pages(loaded.pages, kind=loaded.format)
     if not markdown.strip():
         raise PermanentError("the document has no text left after cleanup")
     return {"markdown": markdown, "page_spans": [list(s) for s in spans]}

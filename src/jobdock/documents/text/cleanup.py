@@ -1,13 +1,15 @@
 """Raw page text → clean Markdown, remembering where each page's text landed.
 
-Two modes. *Markdown* text (any page has a ``#`` heading: EPUB, HTML, Markdown files)
-keeps its structure: headings, lists, tables, quotes and code fences stay line for
-line; only plain paragraphs are re-flowed. *Layout* text (PDFs, plain text: no ``#``
-headings) has lost its structure, so it is rebuilt: a line that ends a sentence well
-short of the usual width ends a paragraph, a short standalone line that looks like a
-heading ("1. Introduction", "Chapter 2", "RESULTS") becomes ``## heading``, and
-paragraphs continue across page breaks. Both modes join words hyphenated across line
-ends and drop running headers/footers and page numbers (:mod:`.furniture`).
+Two modes, chosen by the format (``kind``) or, when it is not given, page by page:
+*Markdown* text (EPUB, HTML, Markdown files) keeps its structure: headings, lists,
+tables, quotes and code fences stay line for line; only plain paragraphs are re-flowed.
+*Layout* text (PDFs, plain text) has lost its structure, so it is rebuilt: a line that
+ends a sentence well short of the usual width ends a paragraph, paragraphs continue
+across page breaks, and in plain text a short standalone line that looks like a heading
+("1. Introduction", "Chapter 2", "RESULTS") becomes ``## heading`` (a PDF's headings
+come marked from its reader, which escapes every other ``#``). Words hyphenated across
+line ends are joined only where the joined word is one (:mod:`.hyphens`); paged formats
+lose running headers/footers and page numbers (:mod:`.furniture`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 from jobdock.documents.text.furniture import strip_furniture
 from jobdock.documents.text.headings import looks_like_heading
+from jobdock.documents.text.hyphens import Vocabulary, join_hyphenated
 from jobdock.documents.text.model import Page
 
 Line = tuple[int, str | None]  # (page number, text); text None marks a page break
@@ -29,7 +32,11 @@ FENCE = re.compile(r"^ {0,3}(```|~~~)")
 STRUCTURAL = re.compile(r"^(?:\s*(?:[-*+]|\d{1,3}[.)])\s|\s*>|\s*\||\s{4}|\s*<|\s*[=-]{3,}\s*$)")
 BULLET = re.compile("^[\u2022\u25e6\u25aa\u2023\u2219\u00b7\u2013*-]\\s+")
 SENTENCE_END = re.compile("[.!?][\"\u201d\u2019)\\]]?$")
-HYPHEN_END = re.compile(r"[^\W\d_]{2}-$")
+HYPHEN_END = re.compile(r"[^\W\d_]-$")
+DOT_LEADER = re.compile(r"(?:[ \t]*\.){4,}[ \t]*(?=\d|$)")  # "Intro . . . . 7" (a TOC line)
+PILCROW = re.compile(r"[ \t]*[\u00b6\u00a7]+[ \t]*$")  # Sphinx's "¶" permalink
+PAGED = {"pdf"}
+LAYOUT = {"pdf", "text"}
 TRANSLATE = str.maketrans({"\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "",
                            "\ufeff": "", "\t": "    ", "\u00a0": " ", "\u2028": "\n",
                            "\u2029": "\n\n", "\r": "\n", "\f": "\n", "\ufb00": "ff",
@@ -43,29 +50,51 @@ class Block:
     lines: list[tuple[int, str]] = field(default_factory=list)
 
 
-def cleanup(pages: list[Page], *, layout: bool | None = None) -> str:
+def cleanup(pages: list[Page], *, layout: bool | None = None, kind: str | None = None) -> str:
     """The cleaned Markdown of ``pages`` (see :func:`cleanup_with_pages`)."""
-    return cleanup_with_pages(pages, layout=layout)[0]
+    return cleanup_with_pages(pages, layout=layout, kind=kind)[0]
 
 
-def cleanup_with_pages(pages: list[Page], *,
-                       layout: bool | None = None) -> tuple[str, list[PageSpan]]:
+def cleanup_with_pages(pages: list[Page], *, layout: bool | None = None,
+                       kind: str | None = None) -> tuple[str, list[PageSpan]]:
     """Return ``(markdown, page_spans)``; each span is ``(page number, start, end)``.
 
     Every input page gets a span, in input order; a page whose text was all furniture
-    gets an empty span at the point where it would have been. ``layout`` forces the
-    mode; by default it is on when no page contains a Markdown heading.
+    gets an empty span at the point where it would have been. ``kind`` is the format
+    (``pdf``, ``text``, ``markdown``, ``html``, ``epub``); ``layout`` forces the mode.
+    Without either, each page is Markdown if it contains a Markdown heading.
     """
     texts = [_normalise(p.text) for p in pages]
-    if layout is None:
-        layout = not any(MD_HEADING.match(line) for t in texts for line in t.split("\n"))
-    page_lines = strip_furniture([t.split("\n") for t in texts])
+    modes = _modes(texts, layout, kind)
+    split = [t.split("\n") for t in texts]
+    page_lines = strip_furniture(split) if kind in PAGED or kind is None else split
     lines: list[Line] = []
     for page, page_text in zip(pages, page_lines, strict=True):
         lines.extend((page.number, text) for text in _trim_blank(page_text))
         lines.append((page.number, None))
-    blocks = _blocks(lines, layout, _usual_width(lines) if layout else 0)
-    return _assemble(blocks, [p.number for p in pages])
+    layout_pages = {p.number for p, mode in zip(pages, modes, strict=True) if mode}
+    width = _usual_width([line for line in lines if line[0] in layout_pages])
+    vocabulary = Vocabulary(t for t, mode in zip(texts, modes, strict=True) if mode)
+    options = _Options(layout_pages, width, guess_headings=kind != "pdf",
+                       vocabulary=vocabulary)
+    return _assemble(_blocks(lines, options), [p.number for p in pages], vocabulary)
+
+
+def _modes(texts: list[str], layout: bool | None, kind: str | None) -> list[bool]:
+    """Per page: True for layout text, False for Markdown."""
+    if layout is not None:
+        return [layout] * len(texts)
+    if kind is not None:
+        return [kind in LAYOUT] * len(texts)
+    return [not any(MD_HEADING.match(line) for line in t.split("\n")) for t in texts]
+
+
+@dataclass
+class _Options:
+    layout_pages: set[int]
+    width: int
+    guess_headings: bool
+    vocabulary: Vocabulary
 
 
 def _normalise(text: str) -> str:
@@ -86,29 +115,34 @@ def _usual_width(lines: list[Line]) -> int:
     return lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
 
 
-def _blocks(lines: list[Line], layout: bool, width: int) -> list[Block]:
-    builder = _BlockBuilder(layout)
+def _blocks(lines: list[Line], options: _Options) -> list[Block]:
+    builder = _BlockBuilder()
     for index, (page, text) in enumerate(lines):
+        layout = page in options.layout_pages
+        builder.layout = layout
         if text is None:
             if not layout:
                 builder.close()
             continue
         if builder.in_fence(page, text):
             continue
+        text = DOT_LEADER.sub(" ", text).strip() if layout else text
         stripped = text.strip()
         if not stripped:
             builder.close()
         elif MD_HEADING.match(text):
-            builder.single("heading", page, "#" * _level(stripped) + " "
-                           + " ".join(stripped.lstrip("#").split()))
-        elif layout and _standalone_heading(lines, index, builder.current):
+            title = PILCROW.sub("", " ".join(stripped.lstrip("#").split()))
+            builder.single("heading", page, "#" * _level(stripped) + " " + title)
+        elif layout and options.guess_headings and \
+                _standalone_heading(lines, index, builder.current):
             builder.single("heading", page, "## " + " ".join(stripped.split()))
         elif layout and BULLET.match(stripped):
             builder.close()
             builder.add(page, "- " + BULLET.sub("", stripped))
         else:
             builder.add(page, text)
-            if layout and SENTENCE_END.search(stripped) and len(stripped) < SHORT_LINE * width:
+            if layout and SENTENCE_END.search(stripped) and \
+                    len(stripped) < SHORT_LINE * options.width:
                 builder.close()
     builder.close()
     return builder.blocks
@@ -121,8 +155,8 @@ def _level(heading: str) -> int:
 class _BlockBuilder:
     """Collects lines into blocks; a fenced code block is kept whole, blank lines too."""
 
-    def __init__(self, layout: bool) -> None:
-        self.layout = layout
+    def __init__(self) -> None:
+        self.layout = True
         self.blocks: list[Block] = []
         self.current: list[tuple[int, str]] = []
         self.fence: Block | None = None
@@ -168,7 +202,7 @@ def _standalone_heading(lines: list[Line], index: int, current: list[tuple[int, 
     return not following or not following[0].islower()
 
 
-def _render(block: Block) -> tuple[str, list[Segment]]:
+def _render(block: Block, vocabulary: Vocabulary) -> tuple[str, list[Segment]]:
     """Text of one block, with where each source line (and so each page) ended up."""
     if block.kind != "para":
         out, segments = "", []
@@ -180,8 +214,8 @@ def _render(block: Block) -> tuple[str, list[Segment]]:
     out, segments = "", []
     for page, raw in block.lines:
         text = " ".join(raw.split())
-        if out and HYPHEN_END.search(out) and text[:1].islower():
-            out = out[:-1]  # "infor-" + "mation" → "information"
+        if out and HYPHEN_END.search(out) and text:
+            out = join_hyphenated(out, text, vocabulary)
         elif out:
             out += " "
         segments.append((page, len(out), len(out) + len(text)))
@@ -189,13 +223,14 @@ def _render(block: Block) -> tuple[str, list[Segment]]:
     return out, segments
 
 
-def _assemble(blocks: list[Block], numbers: list[int]) -> tuple[str, list[PageSpan]]:
+def _assemble(blocks: list[Block], numbers: list[int],
+              vocabulary: Vocabulary) -> tuple[str, list[PageSpan]]:
     parts: list[str] = []
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     offset = 0
     for block in blocks:
-        text, segments = _render(block)
+        text, segments = _render(block, vocabulary)
         if not text.strip():
             continue
         if parts:
