@@ -74,7 +74,7 @@ def _page_number_offset(pages: list[list[str]]) -> int | None:
     """The offset of printed page numbers from page positions, if most pages agree."""
     offsets: Counter[int] = Counter()
     for index, lines in enumerate(pages):
-        seen = set()
+        seen: set[int] = set()
         for i in _edge_indexes(lines):
             text = lines[i].strip()
             numbers = [int(text)] if text.isdigit() else _edge_numbers(text)
