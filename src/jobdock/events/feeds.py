@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
+import time
 from datetime import datetime, timedelta
 
 from jobdock.events.bus import EventBus, JobEvent
@@ -24,11 +26,21 @@ async def listen_postgres(url: str, bus: EventBus, ready: asyncio.Event | None =
     """LISTEN on the job channels and publish what arrives; reconnect when dropped."""
     import psycopg
 
+    down_since: float | None = None
+    failures = 0
     while True:
         try:
-            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            async with await psycopg.AsyncConnection.connect(
+                    url, autocommit=True, connect_timeout=5) as conn:
                 for channel in channels:
                     await conn.execute(f"LISTEN {channel}")
+                if down_since is not None:
+                    log.warning("event listener reconnected after %.1fs",
+                                time.monotonic() - down_since)
+                    # Changes made while deaf: tell listeners to look again.
+                    bus.publish(JobEvent("queue"))
+                    bus.publish(JobEvent("update"))
+                down_since, failures = None, 0
                 if ready is not None:
                     ready.set()
                 async for note in conn.notifies():
@@ -37,8 +49,12 @@ async def listen_postgres(url: str, bus: EventBus, ready: asyncio.Event | None =
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning("event listener lost its connection (%s); reconnecting", exc)
-            await asyncio.sleep(1.0)
+            if down_since is None:  # once per outage, not once per attempt
+                down_since = time.monotonic()
+                log.warning("event listener lost its connection (%s); reconnecting",
+                            " ".join(str(exc).split())[:300])
+            failures += 1
+            await asyncio.sleep(min(2.0, 0.05 * 2 ** min(failures, 6)) * random.uniform(0.5, 1))
 
 
 def _parse(channel: str, payload: str) -> list[JobEvent]:

@@ -1,6 +1,7 @@
 """Job stores: one protocol, a Postgres and an SQLite implementation, one migrator."""
 
-from jobdock.store.base import ControlFlags, JobFilter, Store, StoreUnavailable
+from jobdock.store.base import ControlFlags, JobFilter, Store, StoreUnavailable, is_store_outage
 from jobdock.store.factory import open_store
 
-__all__ = ["ControlFlags", "JobFilter", "Store", "StoreUnavailable", "open_store"]
+__all__ = ["ControlFlags", "JobFilter", "Store", "StoreUnavailable", "is_store_outage",
+           "open_store"]

@@ -20,8 +20,21 @@ from jobdock.jobs.model import JOB_FIELDS, ErrorType, Job, JobStatus, NewJob
 from jobdock.store.documents import DocumentQueries
 
 
-class StoreUnavailable(Exception):
-    """The database cannot be reached or opened; the message is one readable line."""
+class StoreUnavailable(ConnectionError):
+    """The database cannot be reached or opened; the message is one readable line.
+
+    A ``ConnectionError``: for a job, an outage is transient, never the job's fault.
+    """
+
+
+def is_store_outage(exc: BaseException | None) -> bool:
+    """Was ``exc`` (or what caused it) the database being unreachable?"""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, StoreUnavailable):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 @dataclass(frozen=True)

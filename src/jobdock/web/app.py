@@ -20,7 +20,7 @@ from jobdock.jobs.describe import retry_note
 from jobdock.jobs.registry import Registry
 from jobdock.web import api, auth, errors, pages, partials, sse, uploads, views
 from jobdock.web.listing import StageCache
-from jobdock.worker import WorkerSettings
+from jobdock.worker import Worker, WorkerSettings
 
 HERE = Path(__file__).parent
 log = logging.getLogger("jobdock.web")
@@ -40,6 +40,21 @@ def make_templates(registry: Registry) -> Jinja2Templates:
     return templates
 
 
+async def keep_running(worker: Worker) -> None:
+    """The in-process worker never dies silently: an unexpected error is logged and the
+    loop starts again (database outages do not even get here; the worker waits them out)."""
+    while True:
+        try:
+            await worker.run()
+            return
+        except Exception:
+            if worker.stop_requested:
+                return
+            log.exception("the in-process worker failed; restarting it")
+            worker.reset()
+            await asyncio.sleep(1.0)
+
+
 def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool = False,
                worker_settings: WorkerSettings | None = None) -> FastAPI:
     """The web admin; its lifespan starts the change feed and, if asked, a worker."""
@@ -48,7 +63,7 @@ def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await dock.start_feed()
         worker = dock.worker(worker_settings) if run_worker else None
-        task = asyncio.create_task(worker.run()) if worker else None
+        task = asyncio.create_task(keep_running(worker)) if worker else None
         try:
             yield
         finally:

@@ -1,6 +1,7 @@
 """Errors as answers: JSON ``{"detail": message}`` for the API and partials, a page otherwise.
 
-404 for unknown ids, 409 for illegal transitions, 422 for bad input.
+404 for unknown ids, 409 for illegal transitions, 422 for bad input, 503 while the
+database is unreachable.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from jobdock.admin.errors import IllegalTransition, InvalidRequest, JobNotFound
+from jobdock.store import StoreUnavailable
+
+RETRY_AFTER_SECONDS = "2"
 
 
 def wants_json(request: Request) -> bool:
@@ -56,6 +60,13 @@ def install(app: FastAPI) -> None:
         response.headers.update(exc.headers or {})
         return response
 
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        response = error_response(
+            request, 503, f"The database is unavailable right now; try again shortly. ({exc})")
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+    app.add_exception_handler(StoreUnavailable, unavailable)
     app.add_exception_handler(JobNotFound, not_found)
     app.add_exception_handler(IllegalTransition, conflict)
     app.add_exception_handler(InvalidRequest, invalid)

@@ -8,12 +8,14 @@ hands it back, as for any crash). ``drain()`` waits for every pending write.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from typing import Any
 
 from jobdock.jobs.clock import Clock
 from jobdock.store import Store
+from jobdock.worker.outage import Outage
 
 log = logging.getLogger("jobdock.worker")
 
@@ -21,8 +23,11 @@ _Item = tuple[uuid.UUID, Any, dict[str, Any] | None, "asyncio.Future[bool]"]
 
 
 class Completer:
-    def __init__(self, store: Store, worker_id: str, clock: Clock, max_batch: int = 200) -> None:
+    def __init__(self, store: Store, worker_id: str, clock: Clock, max_batch: int = 200, *,
+                 outage: Outage | None = None, patience: float = 30.0) -> None:
         self.store = store
+        self.outage = outage or Outage(worker_id)
+        self.patience = patience
         self.worker_id = worker_id
         self.clock = clock
         self.max_batch = max_batch
@@ -42,14 +47,21 @@ class Completer:
         while self._flushing is not None and not self._flushing.done():
             await asyncio.shield(self._flushing)
 
+    async def _record(self, rows: list[tuple[uuid.UUID, Any, dict[str, Any] | None]]
+                      ) -> set[uuid.UUID]:
+        return await self.store.job_complete_many(self.worker_id, rows, self.clock.now())
+
     async def _flush(self) -> None:
         await asyncio.sleep(0)  # let the jobs finishing in this loop turn join the batch
         while self._pending:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
+            rows = [(i, o, p) for i, o, p, _ in batch]
             try:
-                won = await self.store.job_complete_many(
-                    self.worker_id, [(i, o, p) for i, o, p, _ in batch], self.clock.now())
-            except Exception as exc:
+                # Through an outage the write waits for the database (the job stays ours
+                # while the heartbeat timeout has not run out), then is recorded.
+                won = await self.outage.persist(
+                    functools.partial(self._record, rows), self.patience)
+            except Exception as exc:  # OutageGaveUp too
                 # Unrecorded jobs stay `processing`; the rescuer hands them back later.
                 log.warning("could not record %d completion(s): %s", len(batch), exc)
                 won = set()

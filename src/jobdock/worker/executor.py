@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +19,9 @@ from jobdock.jobs.model import ErrorType, Job, JobStatus
 from jobdock.jobs.registry import JobType, Registry, UnknownJobType
 from jobdock.jobs.retry import RetryPolicy
 from jobdock.storage import Storage
-from jobdock.store import Store
+from jobdock.store import Store, is_store_outage
 from jobdock.worker.completer import Completer
+from jobdock.worker.outage import Outage, OutageGaveUp
 from jobdock.worker.port import ServiceFactory, WorkerPort
 from jobdock.worker.threads import run_in_daemon_thread
 
@@ -38,8 +39,11 @@ class RunningJob:
 class Executor:
     def __init__(self, store: Store, storage: Storage, registry: Registry, clock: Clock,
                  worker_id: str, completer: Completer,
-                 services: Mapping[str, ServiceFactory] | None = None) -> None:
+                 services: Mapping[str, ServiceFactory] | None = None, *,
+                 outage: Outage | None = None, patience: float = 30.0) -> None:
         self.store = store
+        self.outage = outage or Outage(worker_id)
+        self.patience = patience
         self.storage = storage
         self.registry = registry
         self.clock = clock
@@ -72,7 +76,11 @@ class Executor:
         except JobInterrupted as interrupt:
             await self._interrupted(running, interrupt.reason)
         except Exception as exc:
-            await self._fail(running, classify(exc, job_type.error_rules), exc, job_type.retry)
+            if is_store_outage(exc):  # not the job's fault: no retry spent
+                await self._release_after_outage(running)
+            else:
+                await self._fail(running, classify(exc, job_type.error_rules), exc,
+                                 job_type.retry)
         else:
             await self._complete(running, job_type, output)
 
@@ -118,9 +126,9 @@ class Executor:
             "traceback": "".join(traceback.format_exception(exc)) if exc else None,
             "at": now.isoformat(), "retry_count": job.retry_count}}
         progress = self._progress(running)
-        ok = await self.store.job_fail(
+        ok = await self._write(lambda: self.store.job_fail(
             job.id, self.worker_id, error_message=message, error_type=why.error_type,
-            next_retry_at=next_retry_at, progress=progress, metadata=details, now=now)
+            next_retry_at=next_retry_at, progress=progress, metadata=details, now=now))
         log.info("job %s failed (%s): %s%s", job.id, why.error_type, message,
                  "" if ok else " [lost: not recorded]")
 
@@ -129,16 +137,35 @@ class Executor:
             return
         job, now, progress = running.job, self.clock.now(), self._progress(running)
         if reason is Interrupt.PAUSE:
-            await self.store.job_pause_at_safe_point(job.id, self.worker_id,
-                                                     "Paused at a safe point", progress, now)
+            await self._write(lambda: self.store.job_pause_at_safe_point(
+                job.id, self.worker_id, "Paused at a safe point", progress, now))
         elif reason is Interrupt.SHUTDOWN:
-            await self.store.job_release(job.id, self.worker_id, progress, now)
+            await self._write(lambda: self.store.job_release(job.id, self.worker_id,
+                                                             progress, now))
         elif reason is Interrupt.CANCEL:
             await self.cancel_and_delete(running.job)
         log.info("job %s stopped: %s", job.id, reason)
 
+    async def _release_after_outage(self, running: RunningJob) -> None:
+        """The handler failed because the database went away: once it is back, hand the
+        job back to the queue (it resumes from its checkpoint, its retries untouched)."""
+        progress = self._progress(running)
+        released = await self._write(lambda: self.store.job_release(
+            running.job.id, self.worker_id, progress, self.clock.now()))
+        log.info("job %s handed back after a database outage%s", running.job.id,
+                 "" if released else " [lost: not recorded]")
+
+    async def _write(self, write: Callable[[], Awaitable[bool]]) -> bool:
+        """Record an outcome, waiting out a database outage for a while; if it lasts
+        longer, the job stays ``processing`` and the rescuer hands it back later."""
+        try:
+            return await self.outage.persist(write, self.patience)
+        except OutageGaveUp:
+            return False
+
     async def cancel_and_delete(self, job: Job) -> None:
-        if await self.store.job_mark_cancelled(job.id, self.worker_id, self.clock.now()):
+        if await self._write(lambda: self.store.job_mark_cancelled(job.id, self.worker_id,
+                                                                   self.clock.now())):
             await delete_job_files(self.store, self.storage, job.id, keep_final=False)
             await self.store.job_delete(job.id, JobStatus.CANCELLED)
 

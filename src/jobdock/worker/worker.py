@@ -21,10 +21,11 @@ from jobdock.jobs.interrupts import Interrupt
 from jobdock.jobs.model import JobStatus
 from jobdock.jobs.registry import Registry
 from jobdock.storage import Storage
-from jobdock.store import Store
+from jobdock.store import Store, is_store_outage
 from jobdock.worker.completer import Completer
 from jobdock.worker.executor import Executor, RunningJob
 from jobdock.worker.maintenance import Rescuer, RetryScheduler
+from jobdock.worker.outage import Outage
 from jobdock.worker.port import ServiceFactory
 from jobdock.worker.settings import WorkerSettings
 
@@ -45,9 +46,14 @@ class Worker:
         self.bus = bus
         self.clock = clock or SystemClock()
         self.worker_id = worker_id or new_worker_id()
-        self.completer = Completer(store, self.worker_id, self.clock)
+        self.outage = Outage(self.worker_id)
+        # Outcomes wait out an outage this long; after that the rescuer hands the job back.
+        patience = self.settings.heartbeat_timeout
+        self.completer = Completer(store, self.worker_id, self.clock, outage=self.outage,
+                                   patience=patience)
         self.executor = Executor(store, storage, registry, self.clock, self.worker_id,
-                                 self.completer, services)
+                                 self.completer, services, outage=self.outage,
+                                 patience=patience)
         self.rescuer = Rescuer(store, self.clock, self.settings.heartbeat_timeout)
         self.retry_scheduler = RetryScheduler(store, self.clock)
         self.running: dict[uuid.UUID, RunningJob] = {}
@@ -55,6 +61,7 @@ class Worker:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
+        self._stop_requested = False
         self.jobs_started = 0
 
     # ---- one step ------------------------------------------------------------------------
@@ -63,8 +70,8 @@ class Worker:
         free = self.settings.concurrency - len(self.running)
         if free <= 0 or self._stopping.is_set():
             return 0
-        jobs = await self.store.job_claim(self.worker_id, free, self.settings.types,
-                                          self.clock.now())
+        jobs = await self.outage.call(lambda: self.store.job_claim(
+            self.worker_id, free, self.settings.types, self.clock.now()))
         for job in jobs:
             stale = self.running.get(job.id)
             if stale is not None:  # lost earlier, claimed again: the old run must not write
@@ -114,7 +121,13 @@ class Worker:
     async def _claim_loop(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
-            claimed = await self.run_once()
+            try:
+                claimed = await self.run_once()
+            except Exception as exc:
+                if not is_store_outage(exc):
+                    raise
+                await self.outage.pause(self._stopping)  # logged once by the tracker
+                continue
             if self.settings.burst and not claimed and not self.running:
                 return  # nothing due and nothing running: the queue is drained
             if claimed and len(self.running) < self.settings.concurrency:
@@ -122,8 +135,19 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
 
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    def reset(self) -> None:
+        """Make a worker whose loop ended by an error runnable again."""
+        if not self._stop_requested:
+            self._finished.clear()
+            self._stopping.clear()
+
     def stop(self) -> None:
         """Ask the worker to stop: running jobs checkpoint at their next safe point."""
+        self._stop_requested = True
         self._stopping.set()
         self._wake.set()
 
@@ -134,7 +158,13 @@ class Worker:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=self.settings.shutdown_grace)
         await self.completer.drain()
-        released = await self.store.job_release_worker(self.worker_id, self.clock.now())
+        try:
+            released = await self.outage.call(
+                lambda: self.store.job_release_worker(self.worker_id, self.clock.now()))
+        except Exception as exc:
+            if not is_store_outage(exc):
+                raise
+            released = set()  # the rescuer hands them back once the database returns
         if released:
             log.warning("released %d job(s) that did not stop within %.0fs", len(released),
                         self.settings.shutdown_grace)
@@ -148,11 +178,12 @@ class Worker:
         # loop relying on it alone would then run on (seen as a 30 s stall at shutdown).
         while not self._finished.is_set():
             try:
-                await step()
+                await self.outage.call(step)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("%s failed: %s", getattr(step, "__name__", "step"), exc)
+                if not is_store_outage(exc):  # an outage is logged once, by the tracker
+                    log.warning("%s failed: %s", getattr(step, "__name__", "step"), exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._finished.wait(), interval)
 
@@ -215,6 +246,9 @@ class Worker:
                 self.running[job_id].port.request(Interrupt.LOST)
 
     async def maintain_once(self) -> None:
+        # Prove our own jobs alive first: after a long database outage every heartbeat is
+        # old, and the rescuer must not hand back the jobs this very worker is running.
+        await self.heartbeat_once()
         await self.rescuer.run_once()
         if await self.retry_scheduler.run_once():
             self._wake.set()

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from jobdock.store.base import Store, StoreUnavailable
+from jobdock.store.postgres.pools import Pools, Unreachable
 from jobdock.store.queries import load_queries, migration_files
 
+T = TypeVar("T")
 MIGRATIONS_TABLE = "jobdock_migrations"
 # Queries with optional filters get a plan for their actual values each time: a prepared
 # (generic) plan cannot know that, say, the types filter is absent, and on a queue table
@@ -44,15 +45,17 @@ class PostgresStore(Store):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self.url = url
         self.queries = load_queries("postgres")
-        self.pool = AsyncConnectionPool(
-            url, min_size=min_size, max_size=max_size, open=False,
-            kwargs={"autocommit": True, "row_factory": dict_row},
-        )
-        self.worker_pool = AsyncConnectionPool(
-            url, min_size=1, max_size=4, open=False, configure=self._worker_session,
-            kwargs={"autocommit": True, "row_factory": dict_row},
-        )
+        self.pools = Pools(url, min_size=min_size, max_size=max_size,
+                           configure_worker=self._worker_session)
         self._opened = False
+
+    @property
+    def pool(self) -> AsyncConnectionPool[Any]:
+        return self.pools.main
+
+    @property
+    def worker_pool(self) -> AsyncConnectionPool[Any]:
+        return self.pools.worker
 
     async def open(self) -> PostgresStore:
         if not self._opened:
@@ -60,11 +63,9 @@ class PostgresStore(Store):
                 # One plain connection first: its error names the cause (refused, no such db).
                 probe = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
                 await probe.close()
-                await self.pool.open(wait=True, timeout=10.0)
-                await self.worker_pool.open(wait=False)
+                await self.pools.open()
             except Exception as exc:
-                await self.pool.close()
-                await self.worker_pool.close()
+                await self.pools.close()
                 raise StoreUnavailable(
                     f"cannot connect to {describe_conninfo(self.url)}: {_one_line(exc)}"
                 ) from None
@@ -72,14 +73,25 @@ class PostgresStore(Store):
         return self
 
     async def close(self) -> None:
-        await self.worker_pool.close()
-        await self.pool.close()
+        await self.pools.close()
 
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        pool = self.worker_pool if name in WORKER_WRITES else self.pool
-        async with pool.connection() as conn, conn.cursor() as cur:
-            await cur.execute(self.queries[name], params, prepare=name not in CUSTOM_PLANS)
-            return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
+        async def run(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            async with conn.cursor() as cur:
+                await cur.execute(self.queries[name], params, prepare=name not in CUSTOM_PLANS)
+                return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
+        return await self._run(run, worker=name in WORKER_WRITES)
+
+    async def _run(self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *,
+                   worker: bool = False) -> T:
+        """An unreachable database ends as ``StoreUnavailable`` (the API's 503; the
+        worker waits for it)."""
+        try:
+            return await self.pools.run(work, worker=worker)
+        except Unreachable as exc:
+            raise StoreUnavailable(
+                f"the database is unavailable ({describe_conninfo(self.url)}): "
+                f"{_one_line(exc)}") from exc
 
     async def _worker_session(self, conn: psycopg.AsyncConnection[Any]) -> None:
         for setting in WORKER_SESSION:
@@ -87,12 +99,14 @@ class PostgresStore(Store):
 
     async def fetch_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-        results = []
-        async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            for name, params in steps:
-                await cur.execute(self.queries[name], params)
-                results.append(await cur.fetchall() if cur.description else [])
-        return results  # type: ignore[return-value]
+        async def run(conn: psycopg.AsyncConnection[Any]) -> list[list[dict[str, Any]]]:
+            results = []
+            async with conn.transaction(), conn.cursor() as cur:
+                for name, params in steps:
+                    await cur.execute(self.queries[name], params)
+                    results.append(await cur.fetchall() if cur.description else [])
+            return results  # type: ignore[return-value]
+        return await self._run(run)
 
     # ---- value encoding -----------------------------------------------------------------
     def enc_time(self, value: datetime | None) -> Any:

@@ -69,6 +69,15 @@ class SqliteStore(Store):
         return self._conn
 
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return await self._fetch(name, params)
+        except sqlite3.OperationalError as exc:
+            if _is_outage(exc):
+                raise StoreUnavailable(
+                    f"the SQLite database {self.path} is unavailable: {exc}") from exc
+            raise
+
+    async def _fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         sql = self.queries[name]
         async with self._lock:
             # Reads run in autocommit; writes take the write lock up front (BEGIN IMMEDIATE)
@@ -89,6 +98,16 @@ class SqliteStore(Store):
             return rows
 
     async def fetch_in_transaction(
+            self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        try:
+            return await self._fetch_in_transaction(steps)
+        except sqlite3.OperationalError as exc:
+            if _is_outage(exc):
+                raise StoreUnavailable(
+                    f"the SQLite database {self.path} is unavailable: {exc}") from exc
+            raise
+
+    async def _fetch_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
         results = []
         async with self._lock:
@@ -159,6 +178,15 @@ class SqliteStore(Store):
     async def applied_migrations(self) -> list[str]:
         cur = await self.conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY version")
         return [r[0] for r in await cur.fetchall()]
+
+
+# SQLite errors that mean the file cannot be used right now, not that the statement is wrong.
+_OUTAGE_WORDS = ("locked", "busy", "disk i/o", "disk is full", "readonly", "read-only",
+                 "unable to open")
+
+
+def _is_outage(exc: sqlite3.OperationalError) -> bool:
+    return any(word in str(exc).lower() for word in _OUTAGE_WORDS)
 
 
 def _split_statements(sql: str) -> list[str]:
