@@ -6,6 +6,7 @@ server listens on its own port and socket directory, so restarting it disturbs n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -75,10 +76,8 @@ class PrivatePostgres:
                 time.sleep(0.05)
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
 
