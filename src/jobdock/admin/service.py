@@ -7,6 +7,7 @@ Every action can be scoped to a ``user_id``: a job of another user is "not found
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any
 from jobdock.admin.errors import InvalidRequest, JobKeptChanging, JobNotFound
 from jobdock.jobfiles import delete_job_files
 from jobdock.jobs.clock import Clock, SystemClock
+from jobdock.jobs.inputs import InputInvalid, validate_input
 from jobdock.jobs.model import ACTIVE_STATUSES, Job, JobStatus, NewJob
 from jobdock.jobs.registry import Registry
 from jobdock.jobs.states import check_action
@@ -43,6 +45,12 @@ class AdminService:
             raise InvalidRequest("input must be a JSON object")
         if new.max_retries < 0 or new.max_retries > 100:
             raise InvalidRequest("max_retries must be between 0 and 100")
+        model = self.registry.get(new.job_type).input_model
+        if model is not None:
+            try:
+                new = dataclasses.replace(new, input_data=validate_input(model, new.input_data))
+            except InputInvalid as exc:
+                raise InvalidRequest(f"invalid input for {new.job_type}: {exc}") from None
         return new
 
     async def submit(self, new: NewJob) -> Job:

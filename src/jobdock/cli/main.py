@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import typer
 
 from jobdock.app import Dock
-from jobdock.cli import bench, documents, jobs, worker
+from jobdock.cli import bench, documents, jobs, types, worker
 from jobdock.cli.common import console, fail, parse_json_object, run_with_dock
 from jobdock.jobs.model import DEFAULT_MAX_RETRIES
 from jobdock.settings import Settings
@@ -23,6 +23,7 @@ app.add_typer(jobs.app, name="jobs")
 app.add_typer(documents.app, name="documents")
 app.command("worker")(worker.worker)
 app.command("bench")(bench.bench)
+app.command("types")(types.types)
 
 
 @app.callback()

@@ -7,6 +7,8 @@ import os
 import time
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.errors import PermanentError, TransientError
 from jobdock.jobs.registry import Registry, default_registry
@@ -19,6 +21,24 @@ STAGED_SLEEP_DEFAULTS: dict[str, Any] = {
     "fail_permanent_at": None,
     "trace_file": None,
 }
+
+
+
+class StagedSleepInput(BaseModel):
+    """What ``staged_sleep`` reads; other keys (a title, a note) are kept as given."""
+
+    model_config = ConfigDict(extra="allow")
+
+    stages: int = Field(8, ge=1, le=1000, description="How many stages (part1, part2, …).")
+    steps_per_stage: int = Field(10, ge=0, le=1_000_000, description="Safe points per stage.")
+    step_seconds: float = Field(0.01, ge=0, le=3600, allow_inf_nan=False,
+                                description="Sleep per step.")
+    fail_transient_times: int = Field(0, ge=0, description="Fail transiently on this many "
+                                                           "attempts (to see retries).")
+    fail_permanent_at: int | None = Field(None, ge=0, description="Fail for good at this "
+                                                                   "stage index.")
+    trace_file: str | None = Field(None, description="Append one line per step here.")
+
 
 DIGEST_SEED = hashlib.sha256(b"staged_sleep").hexdigest()
 
@@ -100,6 +120,7 @@ def register(registry: Registry) -> None:
         "staged_sleep",
         label="Staged sleep (diagnostic)",
         stages=[stage_name(i) for i in range(STAGED_SLEEP_DEFAULTS["stages"])],
+        input=StagedSleepInput,
     )(staged_sleep)
 
 

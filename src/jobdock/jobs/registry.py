@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobdock.jobs.errors import ErrorRule
+from jobdock.jobs.inputs import InputModel
 from jobdock.jobs.retry import OperationRetry, RetryPolicy
 
 
@@ -41,6 +42,7 @@ class JobType:
     keep_intermediate: bool = False
     description: str = ""
     operation_retry: OperationRetry | None = None  # ``with_retry`` backoff (default 2/4/8 s)
+    input_model: InputModel | None = None  # validated at submit when given
 
 
 class UnknownJobType(LookupError):
@@ -86,8 +88,13 @@ class Registry:
         keep_intermediate: bool = False,
         description: str = "",
         operation_retry: OperationRetry | None = None,
+        input: InputModel | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Decorator: register ``fn(ctx) -> dict | None`` as the handler of ``name``."""
+        """Decorator: register ``fn(ctx) -> dict | None`` as the handler of ``name``.
+
+        ``input``: a pydantic model of the job's input; submissions that do not match it
+        are refused (CLI exit 2, API 422) and the handler reads ``ctx.input`` as validated.
+        """
         policy = retry or RetryPolicy()
         if max_retries is not None:
             policy = RetryPolicy(policy.base_seconds, policy.cap_seconds, policy.jitter,
@@ -105,6 +112,7 @@ class Registry:
                     keep_intermediate=keep_intermediate,
                     description=description or (fn.__doc__ or "").strip().split("\n")[0],
                     operation_retry=operation_retry,
+                    input_model=input,
                 )
             )
             return fn

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from jobdock.admin import InvalidRequest
+from jobdock.jobs.inputs import input_template
 from jobdock.jobs.model import DEFAULT_MAX_RETRIES, NewJob
 from jobdock.web.context import admin_of, dock_of, parse_id
 from jobdock.web.listing import MAX_LIMIT, PAGE_SIZE, ListQuery, check_text, fetch_page
@@ -55,6 +56,9 @@ class JobTypeOut(BaseModel):
     label: str
     stages: list[str]
     description: str
+    input_schema: dict[str, Any] | None = Field(
+        None, description="JSON Schema of the input (null: any object is accepted)")
+    input_template: dict[str, Any] | None = None
 
 
 def check_json(value: Any, where: str = "input_data", depth: int = 0) -> None:
@@ -157,4 +161,7 @@ async def counts(request: Request) -> dict[str, int]:
 @router.get("/job-types", response_model=list[JobTypeOut], summary="Registered job types")
 async def job_types(request: Request) -> list[JobTypeOut]:
     return [JobTypeOut(name=t.name, label=t.label, stages=[s.name for s in t.stages],
-                       description=t.description) for t in dock_of(request).registry.all()]
+                       description=t.description,
+                       input_schema=t.input_model.model_json_schema() if t.input_model else None,
+                       input_template=input_template(t.input_model) if t.input_model else None)
+            for t in dock_of(request).registry.all()]

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jobdock.admin import AdminService, InvalidRequest
+from jobdock.jobs.inputs import input_fields, input_template
 from jobdock.web.api import SubmitIn, new_job
 from jobdock.web.context import admin_of, parse_id, render
 from jobdock.web.listing import ListQuery
@@ -49,8 +50,15 @@ async def submit_page(request: Request) -> Response:
 
 
 def submit_context(request: Request, form: dict[str, Any], error: str = "") -> dict[str, Any]:
-    return {"job_types": request.app.state.dock.registry.all(), "form": form,
-            "error": error, "page": "submit"}
+    job_types = request.app.state.dock.registry.all()
+    templates = {t.name: json.dumps(input_template(t.input_model), indent=2)
+                 for t in job_types if t.input_model}
+    names = [t.name for t in job_types]
+    wanted = form.get("job_type") or request.query_params.get("type", "")
+    selected = wanted if wanted in names else ("staged_sleep" if "staged_sleep" in names
+                                               else (names[0] if names else ""))
+    return {"job_types": job_types, "form": form, "error": error, "page": "submit",
+            "templates": templates, "selected_type": selected, "input_fields": input_fields}
 
 
 @router.post("/submit")

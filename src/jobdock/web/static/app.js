@@ -45,6 +45,28 @@
     el.title = ok ? "Live updates: connected" : "Live updates: reconnecting";
   }
 
+  // Submit form: show the chosen type's input fields; swap in its JSON template unless the
+  // person already edited the input.
+  function onTypeChange(event) {
+    var select = event.target;
+    if (!select || select.id !== "job_type") return;
+    document.querySelectorAll("[data-input-for]").forEach(function (el) {
+      el.hidden = el.dataset.inputFor !== select.value;
+    });
+    var box = document.getElementById("input_json");
+    var option = select.options[select.selectedIndex];
+    var untouched = !box.value.trim() || box.value.trim() === "{}" || box.value === box.dataset.template;
+    if (untouched) {
+      box.value = (option && option.dataset.template) || "{}";
+      box.dataset.template = box.value;
+    }
+  }
+  document.addEventListener("change", onTypeChange);
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("input_json");
+    if (box) box.dataset.template = box.value;
+  });
+
   applyDockState();
   document.addEventListener("DOMContentLoaded", applyDockState);
   document.addEventListener("click", function (event) {
