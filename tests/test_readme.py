@@ -37,3 +37,25 @@ def test_readme_custom_job_type_runs_as_printed(tmp_path: Path) -> None:
     assert "completed" in result.stdout, result.stdout
     assert '"words": 5' in result.stdout, result.stdout
     assert "No module named" not in result.stderr
+
+
+@pytest.mark.slow
+def test_readme_python_client_example_runs_as_printed(tmp_path: Path) -> None:
+    blocks = readme_blocks("python")
+    (tmp_path / "wordcount.py").write_text(next(b for b in blocks
+                                                if b.startswith("# wordcount.py")))
+    (tmp_path / "count.py").write_text(next(b for b in blocks if b.startswith("# count.py")))
+    for name, text in (("a.txt", "one two three\n"), ("b.txt", "four five\n")):
+        (tmp_path / name).write_text(text)
+    env = {**clean_env(tmp_path), "JOBDOCK_IMPORTS": "wordcount"}
+    worker = subprocess.Popen(["jobdock", "worker"], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        result = subprocess.run([sys.executable, "count.py"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-3] == "completed 100.0" and lines[-2] == "{'words': 5}" and lines[-1] == "1"

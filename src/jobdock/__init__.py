@@ -23,6 +23,7 @@ from jobdock.jobs.registry import Stage, default_registry, job_type
 from jobdock.jobs.retry import RetryPolicy
 
 __all__ = [
+    "AsyncClient",
     "Client",
     "ErrorType",
     "InvalidInputError",
@@ -42,8 +43,8 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     # The client pulls in the stores; import it lazily so handler modules stay light.
-    if name == "Client":
-        from jobdock.client import Client
+    if name in ("Client", "AsyncClient"):
+        from jobdock import client
 
-        return Client
+        return getattr(client, name)
     raise AttributeError(name)
