@@ -16,7 +16,13 @@ from jobdock.admin import AdminService
 from jobdock.admin.documents import DocumentService
 from jobdock.documents_wiring import DocumentRepoAdapter
 from jobdock.events import EventBus
-from jobdock.events.feeds import JOBS_CHANNEL, QUEUE_CHANNEL, listen_postgres, poll_changes
+from jobdock.events.feeds import (
+    CONTROL_CHANNEL,
+    JOBS_CHANNEL,
+    QUEUE_CHANNEL,
+    listen_postgres,
+    poll_changes,
+)
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.model import NewJob
 from jobdock.jobs.registry import Registry, default_registry
@@ -86,6 +92,9 @@ class Dock:
         if self.store.dialect == "sqlite" and settings.poll_interval > 0.2:
             # No NOTIFY across processes: poll often; an idle poll is one indexed read.
             settings = dataclasses.replace(settings, poll_interval=0.02)
+        if self.store.dialect == "sqlite" and settings.control_interval is None:
+            # No NOTIFY: running jobs' control flags are read often (one read by ids).
+            settings = dataclasses.replace(settings, control_interval=0.02)
         return Worker(self.store, self.storage, self.registry, settings, bus=self.bus,
                       clock=self.clock, services={"documents": self._document_repo})
 
@@ -115,7 +124,9 @@ class Dock:
         if self.store.dialect == "postgres":
             ready = asyncio.Event()
             url = self.settings.resolved_database_url()
-            channels = (QUEUE_CHANNEL, JOBS_CHANNEL) if ui else (QUEUE_CHANNEL,)
+            channels = (QUEUE_CHANNEL, CONTROL_CHANNEL)
+            if ui:
+                channels += (JOBS_CHANNEL,)
             self._feed = asyncio.create_task(listen_postgres(url, self.bus, ready, channels))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ready.wait(), 5.0)

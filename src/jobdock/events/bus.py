@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class JobEvent:
-    op: str  # insert, update, delete, queue (a job became due)
+    op: str  # insert, update, delete, queue (a job became due), cancel, pause (asked of a run)
     id: str | None = None
     status: str | None = None
     job_type: str | None = None
     user_id: str | None = None
+    worker_id: str | None = None  # cancel/pause: the worker running the job
 
 
 class EventBus:

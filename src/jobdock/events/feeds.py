@@ -19,6 +19,7 @@ log = logging.getLogger("jobdock.events")
 
 QUEUE_CHANNEL = "jobdock_queue"  # a job became due: wakes workers (empty payload)
 JOBS_CHANNEL = "jobdock_jobs"  # jobs changed: feeds the UI (ids and statuses)
+CONTROL_CHANNEL = "jobdock_control"  # "cancel|pause <job id> <worker id>": to that worker
 
 
 async def listen_postgres(url: str, bus: EventBus, ready: asyncio.Event | None = None,
@@ -62,6 +63,9 @@ def _parse(channel: str, payload: str) -> list[JobEvent]:
     or ``{"op", "count"}`` when too many rows changed to list them."""
     if channel == QUEUE_CHANNEL or not payload:
         return [JobEvent("queue")]
+    if channel == CONTROL_CHANNEL:
+        kind, job_id, worker_id = [*payload.split(" ", 2), "", ""][:3]
+        return [JobEvent(kind, job_id, worker_id=worker_id or None)]
     data = json.loads(payload)
     op = data.get("op", "update")
     if "jobs" not in data:

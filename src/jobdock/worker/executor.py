@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,7 @@ class Executor:
         self.worker_id = worker_id
         self.completer = completer
         self.services = services or {}
+        self._follow_ups: set[asyncio.Task[Any]] = set()
 
     def prepare(self, job: Job) -> RunningJob:
         port = WorkerPort(asyncio.get_running_loop(), self.store, self.storage, job.id,
@@ -93,8 +94,9 @@ class Executor:
     async def _complete(self, running: RunningJob, job_type: JobType, output: Any) -> None:
         if _lost(running):
             return
-        if running.port.interrupt() is Interrupt.CANCEL:  # asked to cancel; no safe point came
-            await self.cancel_and_delete(running.job)
+        asked = running.port.interrupt()
+        if asked in (Interrupt.CANCEL, Interrupt.PAUSE):  # heard before the end: it wins
+            await self._interrupted(running, asked)
             return
         if output is not None and not isinstance(output, dict):
             output = {"result": output}
@@ -103,12 +105,46 @@ class Executor:
             _, progress = running.ctx.progress_snapshot()
             progress.update(percent=100.0, details="Completed")
         recorded = self.completer.complete(running.job.id, output, progress)
-        log.info("job %s completed: %s", running.job.id, running.job.job_type)
         # Earlier runs (before a pause, shutdown or rescue) may have written checkpoints too.
         wrote = running.port.wrote_intermediate or running.job.last_checkpoint_path is not None
-        # only the job's owner cleans up after it (``await recorded``: the guarded update won)
-        if wrote and not job_type.keep_intermediate and await recorded:
-            await delete_job_files(self.store, self.storage, running.job.id, keep_final=True)
+        clean = wrote and not job_type.keep_intermediate
+        # The slot is free already; what follows the write runs on its own.
+        recorded.add_done_callback(
+            lambda done: self._after_completion(running, done.result(), clean))
+
+    def _after_completion(self, running: RunningJob, won: bool, clean: bool) -> None:
+        if won and clean:  # only the job's owner cleans up after it
+            self._follow_up(delete_job_files(self.store, self.storage, running.job.id,
+                                             keep_final=True))
+        elif not won:
+            self._follow_up(self._completion_refused(running))
+
+    async def _completion_refused(self, running: RunningJob) -> None:
+        """The guarded completion lost: a cancel or pause asked for before it was written
+        wins (the job is still ours, its request set); otherwise the job is no longer ours."""
+        flags = (await self.store.job_control_flags([running.job.id])).get(running.job.id)
+        if flags is None or flags.status != JobStatus.PROCESSING or \
+                flags.worker_id != self.worker_id:
+            return
+        if flags.cancel_requested:
+            await self._interrupted(running, Interrupt.CANCEL)
+        elif flags.pause_requested:
+            await self._interrupted(running, Interrupt.PAUSE)
+
+    def _follow_up(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._follow_ups.add(task)
+        task.add_done_callback(self._follow_up_done)
+
+    def _follow_up_done(self, task: asyncio.Task[Any]) -> None:
+        self._follow_ups.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("after job completion: %s", task.exception())
+
+    async def drain(self) -> None:
+        """Wait for the work that follows completions (cleanup, a late cancel or pause)."""
+        while self._follow_ups:
+            await asyncio.gather(*list(self._follow_ups), return_exceptions=True)
 
     async def _fail(self, running: RunningJob, why: Classification, exc: BaseException | None,
                     policy: RetryPolicy) -> None:

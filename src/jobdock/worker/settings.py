@@ -12,6 +12,9 @@ class WorkerSettings:
     burst: bool = False  # drain the queue, then exit
     poll_interval: float = 1.0  # backstop when no wake-up arrives
     sync_interval: float = 0.25  # progress writes and pause/cancel checks, per worker
+    # Extra reads of running jobs' pause/cancel flags, when no NOTIFY tells the worker
+    # (SQLite); None: only with each sync.
+    control_interval: float | None = None
     heartbeat_interval: float = 5.0
     heartbeat_timeout: float = 30.0  # the rescuer hands back jobs silent for this long
     maintenance_interval: float = 2.0  # rescuer + retry scheduler

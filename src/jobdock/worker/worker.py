@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
-from jobdock.events import EventBus
+from jobdock.events import EventBus, JobEvent
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.interrupts import Interrupt
 from jobdock.jobs.model import JobStatus
@@ -30,6 +30,7 @@ from jobdock.worker.port import ServiceFactory
 from jobdock.worker.settings import WorkerSettings
 
 log = logging.getLogger("jobdock.worker")
+CONTROL_OPS = {"cancel": Interrupt.CANCEL, "pause": Interrupt.PAUSE}
 
 
 def new_worker_id() -> str:
@@ -114,6 +115,8 @@ class Worker:
                                                                  self._heartbeat_loop]
         if self.settings.maintenance:
             loops.append(self._maintenance_loop)
+        if self.settings.control_interval is not None:
+            loops.append(self._control_loop)
         if self.bus is not None:
             loops.append(self._listen_loop)
         return loops
@@ -158,6 +161,7 @@ class Worker:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=self.settings.shutdown_grace)
         await self.completer.drain()
+        await self.executor.drain()
         try:
             released = await self.outage.call(
                 lambda: self.store.job_release_worker(self.worker_id, self.clock.now()))
@@ -193,6 +197,14 @@ class Worker:
     async def _heartbeat_loop(self) -> None:
         await self._every(self.settings.heartbeat_interval, self.heartbeat_once)
 
+    async def _control_loop(self) -> None:
+        assert self.settings.control_interval is not None
+        await self._every(self.settings.control_interval, self.control_once)
+
+    async def control_once(self) -> None:
+        if self.running:
+            await self._apply_control_flags()
+
     async def _maintenance_loop(self) -> None:
         await self._every(self.settings.maintenance_interval, self.maintain_once)
 
@@ -201,8 +213,19 @@ class Worker:
         async with self.bus.subscribe() as queue:
             while True:
                 event = await queue.get()
-                if event.op == "queue" or event.status == JobStatus.PENDING:
+                if event.op in CONTROL_OPS:
+                    self._control_event(event)
+                elif event.op == "queue" or event.status == JobStatus.PENDING:
                     self._wake.set()
+
+    def _control_event(self, event: JobEvent) -> None:
+        """A pause or cancel asked of a job this worker runs (Postgres NOTIFY): the run
+        hears it now, not at the next sync."""
+        if event.worker_id != self.worker_id or event.id is None:
+            return
+        running = self.running.get(uuid.UUID(event.id))
+        if running is not None:
+            running.port.request(CONTROL_OPS[event.op])
 
     async def sync_once(self) -> None:
         """Write changed progress; learn of pause/cancel requests and lost jobs."""

@@ -145,32 +145,36 @@ WHERE id = %(id)s AND status = 'processing' AND worker_id = %(worker_id)s
 RETURNING id;
 
 -- name: job_complete
--- Its worker finishes a job.
+-- Its worker finishes a job, unless a cancel or pause was asked for first (that wins).
 UPDATE background_jobs
 SET status = 'completed', output_data = %(output)s, progress = %(progress)s,
     completed_at = %(now)s, updated_at = %(now)s, heartbeat_at = NULL,
     pause_requested_at = NULL, error_message = NULL, error_type = NULL, next_retry_at = NULL
 WHERE id = %(id)s AND status = 'processing' AND worker_id = %(worker_id)s
+  AND cancel_requested_at IS NULL AND pause_requested_at IS NULL
 RETURNING id;
 
 -- name: job_complete_many
--- Its worker finishes many jobs at once (same outcome, no output).
+-- Its worker finishes many jobs at once; a job asked to cancel or pause is left out.
 UPDATE background_jobs j
 SET status = 'completed', output_data = u.output, progress = COALESCE(u.progress, j.progress),
     completed_at = %(now)s, updated_at = %(now)s, heartbeat_at = NULL,
     pause_requested_at = NULL, error_message = NULL, error_type = NULL, next_retry_at = NULL
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS u(id uuid, output jsonb, progress jsonb)
 WHERE j.id = u.id AND j.status = 'processing' AND j.worker_id = %(worker_id)s
+  AND j.cancel_requested_at IS NULL AND j.pause_requested_at IS NULL
 RETURNING j.id;
 
 -- name: job_fail
--- Its worker records a failure; next_retry_at is set when a retry will follow.
+-- Its worker records a failure (unless a cancel came first); next_retry_at is set when a
+-- retry will follow.
 UPDATE background_jobs
 SET status = 'failed', error_message = %(error_message)s, error_type = %(error_type)s,
     next_retry_at = %(next_retry_at)s, progress = %(progress)s, updated_at = %(now)s,
     completed_at = %(now)s, heartbeat_at = NULL, pause_requested_at = NULL,
     metadata = metadata || %(metadata)s::jsonb
 WHERE id = %(id)s AND status = 'processing' AND worker_id = %(worker_id)s
+  AND cancel_requested_at IS NULL
 RETURNING id;
 
 -- name: job_pause_at_safe_point
@@ -213,12 +217,16 @@ WHERE id = %(id)s AND status = %(expected)s
 RETURNING *;
 
 -- name: job_request_pause
--- An admin asks a running job to pause at its next safe point.
-UPDATE background_jobs
-SET pause_requested_at = COALESCE(pause_requested_at, %(now)s), pause_reason = %(reason)s,
-    updated_at = %(now)s
-WHERE id = %(id)s AND status = 'processing'
-RETURNING *;
+-- An admin asks a running job to pause at its next safe point; its worker hears at once
+-- (jobdock_control: "pause <job id> <worker id>").
+WITH asked AS (
+    UPDATE background_jobs
+    SET pause_requested_at = COALESCE(pause_requested_at, %(now)s), pause_reason = %(reason)s,
+        updated_at = %(now)s
+    WHERE id = %(id)s AND status = 'processing'
+    RETURNING *)
+SELECT asked.* FROM asked,
+    LATERAL (SELECT pg_notify('jobdock_control', concat_ws(' ', 'pause', asked.id, asked.worker_id))) AS n;
 
 -- name: job_resume
 -- An admin resumes a paused job: back to the queue, from its checkpoint.
@@ -229,11 +237,15 @@ WHERE id = %(id)s AND status = 'paused'
 RETURNING *;
 
 -- name: job_request_cancel
--- An admin asks a running job to stop at its next safe point (then it is deleted).
-UPDATE background_jobs
-SET cancel_requested_at = COALESCE(cancel_requested_at, %(now)s), updated_at = %(now)s
-WHERE id = %(id)s AND status = 'processing'
-RETURNING *;
+-- An admin asks a running job to stop at its next safe point (then it is deleted); its
+-- worker hears at once (jobdock_control: "cancel <job id> <worker id>").
+WITH asked AS (
+    UPDATE background_jobs
+    SET cancel_requested_at = COALESCE(cancel_requested_at, %(now)s), updated_at = %(now)s
+    WHERE id = %(id)s AND status = 'processing'
+    RETURNING *)
+SELECT asked.* FROM asked,
+    LATERAL (SELECT pg_notify('jobdock_control', concat_ws(' ', 'cancel', asked.id, asked.worker_id))) AS n;
 
 -- name: job_force_fail
 -- An admin fails a job for good; a running one loses its claim (its worker writes nothing more).

@@ -132,16 +132,17 @@ WHERE id = :id AND status = 'processing' AND worker_id = :worker_id
 RETURNING id;
 
 -- name: job_complete
--- Its worker finishes a job.
+-- Its worker finishes a job, unless a cancel or pause was asked for first (that wins).
 UPDATE background_jobs
 SET status = 'completed', output_data = :output, progress = :progress,
     completed_at = :now, updated_at = :now, heartbeat_at = NULL,
     pause_requested_at = NULL, error_message = NULL, error_type = NULL, next_retry_at = NULL
 WHERE id = :id AND status = 'processing' AND worker_id = :worker_id
+  AND cancel_requested_at IS NULL AND pause_requested_at IS NULL
 RETURNING id;
 
 -- name: job_complete_many
--- Its worker finishes many jobs at once.
+-- Its worker finishes many jobs at once; a job asked to cancel or pause is left out.
 UPDATE background_jobs
 SET status = 'completed',
     output_data = (SELECT u.value->>'output' FROM json_each(:rows) AS u
@@ -152,16 +153,19 @@ SET status = 'completed',
     pause_requested_at = NULL, error_message = NULL, error_type = NULL, next_retry_at = NULL
 WHERE id IN (SELECT u.value->>'id' FROM json_each(:rows) AS u)
   AND status = 'processing' AND worker_id = :worker_id
+  AND cancel_requested_at IS NULL AND pause_requested_at IS NULL
 RETURNING id;
 
 -- name: job_fail
--- Its worker records a failure; next_retry_at is set when a retry will follow.
+-- Its worker records a failure (unless a cancel came first); next_retry_at is set when a
+-- retry will follow.
 UPDATE background_jobs
 SET status = 'failed', error_message = :error_message, error_type = :error_type,
     next_retry_at = :next_retry_at, progress = :progress, updated_at = :now,
     completed_at = :now, heartbeat_at = NULL, pause_requested_at = NULL,
     metadata = json_patch(metadata, :metadata)
 WHERE id = :id AND status = 'processing' AND worker_id = :worker_id
+  AND cancel_requested_at IS NULL
 RETURNING id;
 
 -- name: job_pause_at_safe_point
