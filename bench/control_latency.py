@@ -1,9 +1,10 @@
 """How long a cancel or pause takes to take effect on a running job (issue 12/13).
 
 From the admin's request to the job's new state in the database (paused, or
-cancelled: the run stopped; its row and files are deleted right after), for a job with a safe point every ``--step`` seconds, on SQLite and on
-Postgres (127.0.0.1:5432/test, a schema of its own). Prints p50/p95/max per store and
-action; the target is one safe-point interval + 50 ms at p95.
+cancelled: the run stopped; its row and files are deleted right after), for a job
+with a safe point every ``--step`` seconds, on SQLite and on Postgres
+(127.0.0.1:5432/test, a schema of its own). Prints p50/p95/max per store and action;
+the target is one safe-point interval + 50 ms at p95.
 
     .venv/bin/python bench/control_latency.py --trials 200
 """
