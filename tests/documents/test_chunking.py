@@ -12,7 +12,7 @@ from tests.documents.test_text_pipeline import assert_chunk_invariants
 def test_heading_path_is_the_stack_of_enclosing_headings() -> None:
     markdown = ("Preface text.\n\n# Part I\n\n## Chapter 1\n\nOne.\n\n## Chapter 2\n\nTwo.\n\n"
                 "### Detail\n\nThree.\n\n# Part II\n\nFour.\n")
-    chunks = chunk_markdown(markdown, target_tokens=50, max_tokens=60)
+    chunks = chunk_markdown(markdown, target_tokens=50, max_tokens=60, min_tokens=0)
     assert [c.heading_path for c in chunks] == [
         [], ["Part I", "Chapter 1"], ["Part I", "Chapter 2"],
         ["Part I", "Chapter 2", "Detail"], ["Part II"]]
@@ -47,10 +47,34 @@ def test_small_tail_joins_the_previous_chunk_within_max_tokens() -> None:
 def test_page_ranges_come_from_page_spans() -> None:
     markdown = "one two three\n\nfour five six\n"
     spans = [(1, 0, 13), (2, 15, 28)]
-    chunks = chunk_markdown(markdown, spans, target_tokens=3, max_tokens=3)
+    chunks = chunk_markdown(markdown, spans, target_tokens=3, max_tokens=3, min_tokens=0)
     assert [(c.page_start, c.page_end) for c in chunks] == [(1, 1), (2, 2)]
     whole = chunk_markdown(markdown, spans)
     assert (whole[0].page_start, whole[0].page_end) == (1, 2)
+
+
+def test_tiny_sections_join_a_neighbour_under_their_shared_headings() -> None:
+    body = " ".join(["The worker keeps its lease alive while the job runs."] * 8)
+    markdown = (f"# Guide\n\n## Setup\n\nInstall it.\n\n## Running\n\n{body}\n\n"
+                f"## Notes\n\n{body}\n\n## End\n\nDone.\n")
+    chunks = chunk_markdown(markdown, target_tokens=200, max_tokens=200)
+    assert all(c.token_count >= 50 for c in chunks), [c.token_count for c in chunks]
+    assert chunks[0].content.startswith("# Guide\n\n## Setup") and "## Running" in \
+        chunks[0].content
+    assert chunks[0].heading_path == ["Guide"]
+    assert chunks[-1].content.endswith("Done.") and chunks[-1].heading_path == ["Guide"]
+    assert_chunk_invariants(markdown, [c.to_dict() for c in chunks], 200)
+
+
+def test_no_chunk_is_longer_than_the_counters_window() -> None:
+    def pieces(text: str) -> int:  # a stricter tokenizer: every 3 letters a token
+        return sum(max(1, -(-len(word) // 3)) for word in text.split())
+
+    markdown = "# T\n\n" + " ".join(f"extraordinarily{i} long words" for i in range(900))
+    markdown += "\n\n" + "/".join(f"segment{i}" for i in range(300))  # no whitespace
+    chunks = chunk_markdown(markdown, target_tokens=100, max_tokens=100, count=pieces)
+    assert chunks and all(pieces(c.content) <= 100 for c in chunks)
+    assert all(c.token_count == pieces(c.content) for c in chunks)
 
 
 def test_chunk_round_trips_through_a_dict() -> None:

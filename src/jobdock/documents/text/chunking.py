@@ -4,16 +4,20 @@ Split at headings first (each chunk knows its enclosing headings), then, only wh
 section is over ``target_tokens``, at paragraphs, lines, sentences, words and finally
 between tokens; adjacent pieces are packed greedily back up to the target. No overlap.
 A short remainder, or a heading left alone, joins its neighbour when the two fit in
-``max_tokens``. Every chunk is an exact, whitespace-trimmed slice of the markdown.
+``max_tokens``; so does any chunk under ``min_tokens`` (a one-line section), which then
+carries the heading path the two share. Every chunk is an exact, whitespace-trimmed
+slice of the markdown.
 
-Tokens are approximated by ``count_tokens`` (words and punctuation marks), which is
-deterministic and needs no tokenizer; it is close to, and usually above, a WordPiece
-count for English prose.
+Tokens are counted by ``count`` — by default ``count_tokens`` (words and punctuation
+marks), deterministic and tokenizer-free, close to and usually above a WordPiece count
+for English prose. An embedder with a window passes its own tokenizer's count and its
+window as ``max_tokens``, so no chunk is longer than what the embedder sees.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -59,18 +63,58 @@ class Chunk:
 
 
 def chunk_markdown(markdown: str, page_spans: list[PageSpan] | None = None,
-                   target_tokens: int = 512, max_tokens: int = 800) -> list[Chunk]:
+                   target_tokens: int = 512, max_tokens: int = 800, min_tokens: int = 50,
+                   count: Callable[[str], int] | None = None) -> list[Chunk]:
     """Chunks of ``markdown`` in order; see the module docstring for the rules."""
     if target_tokens < 1 or max_tokens < target_tokens:
         raise ValueError("need 1 <= target_tokens <= max_tokens")
-    chunks: list[Chunk] = []
+    counter = count or count_tokens
+    spans: list[tuple[int, int, int, list[str]]] = []
     for start, end, path in _sections(markdown):
-        pieces = _split(markdown, start, end, 0, target_tokens)
+        pieces = _split(markdown, start, end, 0, target_tokens, counter)
         for s, e, tokens in _settle(markdown, pieces, target_tokens, max_tokens):
             s, e = _trim(markdown, s, e)
             if s < e:
-                chunks.append(_chunk(markdown, len(chunks), s, e, tokens, path, page_spans))
-    return chunks
+                spans.append((s, e, tokens, path))
+    spans = _merge_small(markdown, spans, min_tokens, max_tokens, counter)
+    return [_chunk(markdown, index, s, e, tokens, path, page_spans)
+            for index, (s, e, tokens, path) in enumerate(spans)]
+
+
+def _merge_small(text: str, spans: list[tuple[int, int, int, list[str]]], least: int,
+                 limit: int, counter: Callable[[str], int]) -> list[tuple[int, int, int,
+                                                                        list[str]]]:
+    """Join each chunk under ``least`` tokens to its next (else previous) neighbour."""
+    out: list[tuple[int, int, int, list[str]]] = []
+    pending: tuple[int, int, int, list[str]] | None = None
+    for span in spans:
+        if pending is not None:
+            joined = counter(text[pending[0]:span[1]])
+            if joined <= limit:
+                span = (pending[0], span[1], joined, _common(pending[3], span[3]))
+            else:
+                out.append(pending)
+            pending = None
+        if span[2] < least:
+            pending = span
+        else:
+            out.append(span)
+    if pending is not None:
+        if out and counter(text[out[-1][0]:pending[1]]) <= limit:
+            last = out.pop()
+            pending = (last[0], pending[1], counter(text[last[0]:pending[1]]),
+                       _common(last[3], pending[3]))
+        out.append(pending)
+    return out
+
+
+def _common(first: list[str], second: list[str]) -> list[str]:
+    shared = []
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        shared.append(a)
+    return shared
 
 
 def _sections(markdown: str) -> list[tuple[int, int, list[str]]]:
@@ -100,18 +144,19 @@ def _sections(markdown: str) -> list[tuple[int, int, list[str]]]:
     return sections
 
 
-def _split(text: str, start: int, end: int, level: int, target: int) -> list[Span]:
-    tokens = count_tokens(text[start:end])
+def _split(text: str, start: int, end: int, level: int, target: int,
+           counter: Callable[[str], int]) -> list[Span]:
+    tokens = counter(text[start:end])
     if tokens <= target:
         return [(start, end, tokens)]
     if level == len(SEPARATORS):
-        return _between_tokens(text, start, end, target)
+        return _between_tokens(text, start, end, target, counter)
     parts = _pieces(text, start, end, SEPARATORS[level])
     if len(parts) <= 1:
-        return _split(text, start, end, level + 1, target)
+        return _split(text, start, end, level + 1, target, counter)
     out: list[Span] = []
     for s, e in parts:
-        out.extend(_split(text, s, e, level + 1, target))
+        out.extend(_split(text, s, e, level + 1, target, counter))
     return _pack(out, target)
 
 
@@ -126,13 +171,23 @@ def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list
     return parts
 
 
-def _between_tokens(text: str, start: int, end: int, target: int) -> list[Span]:
-    """Last resort for a run with no whitespace (a long URL): cut every ``target`` tokens."""
+def _between_tokens(text: str, start: int, end: int, target: int,
+                    counter: Callable[[str], int]) -> list[Span]:
+    """Last resort for a run with no whitespace (a long URL): cut every ``target`` tokens,
+    fewer where the counter sees more tokens than the regex does."""
     out: list[Span] = []
     matches = list(TOKEN.finditer(text, start, end))
-    for i in range(0, len(matches), target):
-        group = matches[i:i + target]
-        out.append((group[0].start(), group[-1].end(), len(group)))
+    step = target
+    i = 0
+    while i < len(matches):
+        group = matches[i:i + step]
+        tokens = counter(text[group[0].start():group[-1].end()])
+        if tokens > target and step > 1:
+            step = max(1, step // 2)
+            continue
+        out.append((group[0].start(), group[-1].end(), tokens))
+        i += len(group)
+        step = target
     return out
 
 

@@ -2,20 +2,28 @@
 
 ``hashing`` needs nothing and is instant (a signed feature hash of word unigrams and
 bigrams): good for tests and as a fallback, blind to meaning. ``minilm`` is the real
-all-MiniLM-L6-v2 sentence model run in numpy (:mod:`.minilm`).
+all-MiniLM-L6-v2 sentence model, on onnxruntime or numpy (:mod:`.minilm`). An embedder
+with a ``window`` sees that many tokens at most (``count_tokens`` counts them); the
+chunker keeps chunks within it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import pairwise
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from jobdock.documents.text.minilm import EmbedderUnavailable, load_encoder
+from jobdock.documents.text.minilm import (
+    WINDOW,
+    EmbedderUnavailable,
+    count_wordpieces,
+    load_encoder,
+)
 
 DECIMALS = 6
 WORD = re.compile(r"\w+")
@@ -25,6 +33,7 @@ WORD = re.compile(r"\w+")
 class Embedder(Protocol):
     name: str
     dimensions: int
+    window: int | None  # tokens it sees per text (None: any length)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """One L2-normalised vector per text, in order."""
@@ -40,6 +49,7 @@ class HashingEmbedder:
     """Feature hashing (blake2b, signed) of lower-cased word unigrams and bigrams."""
 
     name = "hashing"
+    window: int | None = None
 
     def __init__(self, dimensions: int = 384) -> None:
         if dimensions < 1:
@@ -68,16 +78,33 @@ def _slot(feature: str, dimensions: int) -> tuple[int, float]:
 
 
 class MiniLMEmbedder:
-    """sentence-transformers/all-MiniLM-L6-v2 (384-d), numpy only; texts cut at 256 tokens."""
+    """sentence-transformers/all-MiniLM-L6-v2 (384-d); longer texts pooled over windows."""
 
     name = "minilm"
     dimensions = 384
+    window: int | None = WINDOW
 
-    def __init__(self) -> None:
-        self._encoder = load_encoder()  # raises EmbedderUnavailable when not installed
+    def __init__(self, runtime: str = "auto") -> None:
+        self._encoder = load_encoder(runtime)  # raises EmbedderUnavailable when missing
+
+    @property
+    def runtime(self) -> str:
+        return self._encoder.backend.name
+
+    def count_tokens(self, text: str) -> int:
+        return count_wordpieces(text)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        return [_rounded(self._encoder.encode(text)) for text in texts]
+        return [_rounded(v) for v in self._encoder.encode_many(texts)]
+
+
+def embedder_window(name: str) -> tuple[int | None, Callable[[str], int] | None]:
+    """``(window, token counter)`` of an embedder, without loading its model."""
+    key = name.strip().lower()
+    if key in ("minilm", "all-minilm-l6-v2"):
+        return WINDOW, count_wordpieces
+    get_embedder(key)  # refuses unknown names
+    return None, None
 
 
 def get_embedder(name: str) -> Embedder:
@@ -91,4 +118,4 @@ def get_embedder(name: str) -> Embedder:
 
 
 __all__ = ["Embedder", "EmbedderUnavailable", "HashingEmbedder", "MiniLMEmbedder",
-           "get_embedder"]
+           "embedder_window", "get_embedder"]
