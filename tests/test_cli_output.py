@@ -15,7 +15,7 @@ from rich.console import Console
 
 from jobdock.app import Dock
 from jobdock.cli.render import job_detail, jobs_table
-from jobdock.jobs.model import NewJob
+from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,9 +86,14 @@ async def test_terminal_table_fits_80_columns_without_cutting_ids_or_statuses(do
         job.status = status  # type: ignore[assignment]
         job.job_type = "a_really_long_job_type_name_for_wrapping"
         jobs.append(job)
+    retrying = await dock.admin.submit(NewJob("staged_sleep"))
+    retrying.status, retrying.next_retry_at = JobStatus.FAILED, datetime.now(UTC) + \
+        timedelta(seconds=30)
+    jobs.append(retrying)
     text = _render(jobs_table(jobs, 80))
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "completed" in text and "pending" in text and "…" not in text
+    assert "retry in 2" in text and "age" in text.splitlines()[0]
     assert all(str(j.id) in text for j in jobs)
 
 

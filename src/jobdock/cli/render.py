@@ -46,7 +46,7 @@ def jobs_table(jobs: list[Job], width: int) -> Table:
     when someone has one and there is room (at 80 columns there is not)."""
     now = datetime.now(UTC)
     show_user = width >= 100 and any(j.user_id for j in jobs)
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("id", no_wrap=True, min_width=36)
     table.add_column("status", no_wrap=True)
     table.add_column("%", no_wrap=True, justify="right", min_width=4)
@@ -57,8 +57,8 @@ def jobs_table(jobs: list[Job], width: int) -> Table:
     table.add_column("age", no_wrap=True, justify="right", min_width=4)
     for job in jobs:
         status = status_text(job.status)
-        if (note := retry_note(job, now)) is not None:
-            status += f"\n[dim]{escape(note.replace('retrying ', 'retry '))}[/]"
+        if (note := retry_note(job, now)) is not None:  # the short form: "retry in 28 s"
+            status += f"\n[dim]{escape(note.split(' (')[0].replace('retrying', 'retry'))}[/]"
         row = [str(job.id), status, _percent(job), escape(job.job_type),
                escape(str(job.progress.get("stage") or "-"))]
         if show_user:

@@ -24,8 +24,7 @@ def describe_type(job_type: JobType) -> dict[str, Any]:
 
 def types(ctx: typer.Context,
           as_json: bool = typer.Option(False, "--json", help="Print the types as JSON.")) -> None:
-    """List the job types this installation knows (with --import modules): labels,
-    stages and the input each accepts."""
+    """List the job types (with --import modules): labels, stages and inputs."""
     try:
         registry = load_job_types(settings_of(ctx).imports, default_registry)
     except ImportFailed as exc:
