@@ -8,6 +8,7 @@ import uuid
 
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column
 from rich.text import Text
 
 from jobdock.app import Dock
@@ -19,12 +20,17 @@ _DONE = {"completed", "failed", "cancelled"}
 def _describe(job: Job) -> str:
     stage = job.progress.get("stage") or ""
     details = job.progress.get("details") or ""
-    return f"{job.job_type} {str(job.id)[:8]} [{job.status}] {stage} {details}".strip()
+    return f"{str(job.id)[:8]} {job.job_type} [{job.status}] {stage} {details}".strip()
 
 
 async def watch_jobs(dock: Dock, job_id: str | None, interval: float) -> None:
-    progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
-                        TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn())
+    # The description gets the room left by a fixed-width bar, percent and clock, and is
+    # cut with an ellipsis rather than squeezing the bar (80-column terminals).
+    progress = Progress(
+        TextColumn("{task.description}", markup=False,
+                   table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
+        BarColumn(bar_width=16), TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(),
+        expand=True)
     tasks: dict[uuid.UUID, TaskID] = {}
     idle = Text("No active jobs right now; waiting for some (Ctrl-C to stop).", style="dim")
     await dock.start_feed()
