@@ -7,6 +7,8 @@ A job type can add its own rules (``JobType.error_rules``), tried first.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import socket
 import sqlite3
@@ -106,6 +108,26 @@ def _first_sentence(exc: BaseException) -> str:
     return text
 
 
+# errno values of a storage or system state that can clear (disk full, read-only file
+# system, I/O error, timeouts), unlike, say, EACCES or ENOENT.
+_TRANSIENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EAGAIN,
+                               errno.EBUSY, errno.ENOMEM, errno.ETIMEDOUT, errno.ESTALE,
+                               errno.ENFILE, errno.EMFILE})
+
+
+def _transient_os_error(exc: BaseException) -> OSError | None:
+    """The OSError in ``exc``'s chain (itself or what it was raised from) whose errno
+    says the system, not the input, is the problem."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, OSError) and seen.errno in _TRANSIENT_ERRNOS:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _is_lost_database_connection(exc: BaseException) -> bool:
     """A DB-API OperationalError/InterfaceError or a subclass (e.g. psycopg's
     ``AdminShutdown``), recognised by name so the engine need not import the drivers."""
@@ -124,6 +146,10 @@ def default_classification(exc: BaseException) -> Classification:
         return Classification(kind, _http_message(kind, status, detail))
     if isinstance(exc, _TRANSIENT_CLASSES) or _is_lost_database_connection(exc):
         return Classification(ErrorType.TRANSIENT, f"A temporary problem occurred: {detail}")
+    if (os_error := _transient_os_error(exc)) is not None:
+        why = os.strerror(os_error.errno or 0)
+        return Classification(ErrorType.TRANSIENT,
+                              f"Storage is unavailable for now ({why}); will retry: {detail}")
     # Before the word heuristics: a ValueError("timeout must be > 0") is a validation error.
     if isinstance(exc, _PERMANENT_CLASSES):
         return Classification(ErrorType.PERMANENT, detail)

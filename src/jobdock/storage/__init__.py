@@ -4,7 +4,7 @@ Every backend passes the same contract tests (``tests/test_storage.py``); pick o
 with ``open_storage(url)``.
 """
 
-from jobdock.storage.base import Storage, StorageError
+from jobdock.storage.base import Storage, StorageError, StorageUnavailable
 from jobdock.storage.factory import open_storage
 from jobdock.storage.keys import InvalidKey, validate_key, validate_prefix
 from jobdock.storage.local import LocalStorage
@@ -16,6 +16,7 @@ __all__ = [
     "S3Storage",
     "Storage",
     "StorageError",
+    "StorageUnavailable",
     "open_storage",
     "validate_key",
     "validate_prefix",

@@ -8,12 +8,39 @@ blocking call keeps the checkpoint logic linear. Every method validates its key 
 from __future__ import annotations
 
 import builtins
+import errno
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 
 class StorageError(Exception):
     """A storage backend failed (I/O error, bad configuration, unreachable server)."""
+
+
+class StorageUnavailable(StorageError, ConnectionError):
+    """Storage cannot take the request now, but may later: disk full, read-only file
+    system, I/O error, an S3 5xx or throttling answer, a timeout. A ``ConnectionError``,
+    so a job that meets it fails ``transient`` and is retried; ``full`` says the space ran
+    out (the web answers 507 then, 503 otherwise)."""
+
+    def __init__(self, message: str, *, full: bool = False) -> None:
+        super().__init__(message)
+        self.full = full
+
+
+# errno values that describe the storage's state, not the request: worth retrying later.
+TRANSIENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO,
+                              errno.EAGAIN, errno.EBUSY, errno.ENOMEM, errno.ETIMEDOUT,
+                              errno.ESTALE, errno.ENFILE, errno.EMFILE})
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def os_error(op: str, key: str, exc: OSError, backend: str) -> StorageError:
+    """The storage error for an ``OSError``: unavailable when the errno says so."""
+    message = f"{backend} storage {op} {key!r} failed: {exc}"
+    if exc.errno in TRANSIENT_ERRNOS:
+        return StorageUnavailable(message, full=exc.errno in FULL_ERRNOS)
+    return StorageError(message)
 
 
 @runtime_checkable

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from jobdock.storage.base import StorageError
+from jobdock.storage.base import StorageError, os_error
 from jobdock.storage.keys import TEMP_PREFIX, InvalidKey, validate_key, validate_prefix
 
 # A concurrent delete may prune the directory between our mkdir and our temp file.
@@ -159,4 +159,4 @@ def _io_errors(op: str, key: str) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise StorageError(f"local storage {op} {key!r} failed: {exc}") from exc
+        raise os_error(op, key, exc, "local") from exc

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import re
 from collections.abc import Iterable, Iterator
 
 import obstore
 from obstore.exceptions import BaseError, NotFoundError
 from obstore.store import S3Store
 
-from jobdock.storage.base import StorageError
+from jobdock.storage.base import StorageError, StorageUnavailable, os_error
 from jobdock.storage.keys import validate_key, validate_prefix
 
 _MISSING = (FileNotFoundError, NotFoundError)
@@ -117,5 +118,17 @@ class S3Storage:
 def _obstore_errors(op: str, key: str) -> Iterator[None]:
     try:
         yield
-    except (BaseError, OSError, ValueError) as exc:
-        raise StorageError(f"s3 storage {op} {key!r} failed: {exc}") from exc
+    except OSError as exc:
+        raise os_error(op, key, exc, "s3") from exc
+    except (BaseError, ValueError) as exc:
+        message = f"s3 storage {op} {key!r} failed: {exc}"
+        if isinstance(exc, BaseError) and _S3_UNAVAILABLE.search(str(exc)):
+            raise StorageUnavailable(message) from exc
+        raise StorageError(message) from exc
+
+
+# An S3 answer that says "later": 5xx, 429/503 throttling (SlowDown), timeouts, a
+# connection that failed or broke.
+_S3_UNAVAILABLE = re.compile(
+    r"\b(5\d\d|429)\b|slow ?down|throttl|timed? ?out|connection|service unavailable|"
+    r"internal ?error|request or response body error", re.IGNORECASE)

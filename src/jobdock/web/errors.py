@@ -1,7 +1,7 @@
 """Errors as answers: JSON ``{"detail": message}`` for the API and partials, a page otherwise.
 
 404 for unknown ids, 409 for illegal transitions, 422 for bad input, 503 while the
-database is unreachable.
+database or storage is unreachable, 507 when storage is full.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from jobdock.admin.errors import IllegalTransition, InvalidRequest, JobNotFound
+from jobdock.storage import StorageError, StorageUnavailable
 from jobdock.store import StoreUnavailable
 
 RETRY_AFTER_SECONDS = "2"
@@ -66,7 +67,22 @@ def install(app: FastAPI) -> None:
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS
         return response
 
+    async def storage_down(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StorageUnavailable)
+        if exc.full:
+            return error_response(request, 507, "Storage is full: nothing was saved. Free "
+                                                "some space and try again.")
+        response = error_response(request, 503, f"Storage is unavailable right now; try "
+                                                 f"again shortly. ({exc})")
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+    async def storage_failed(request: Request, exc: Exception) -> Response:
+        return error_response(request, 503, f"Storage failed: {exc}")
+
     app.add_exception_handler(StoreUnavailable, unavailable)
+    app.add_exception_handler(StorageUnavailable, storage_down)
+    app.add_exception_handler(StorageError, storage_failed)
     app.add_exception_handler(JobNotFound, not_found)
     app.add_exception_handler(IllegalTransition, conflict)
     app.add_exception_handler(InvalidRequest, invalid)
