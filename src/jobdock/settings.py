@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     home: Path = DEFAULT_HOME  # where the embedded default keeps its database and files
     imports: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_token: str | None = None
+    # Host names the web UI answers to (JOBDOCK_ALLOWED_HOSTS=a.example,b.example);
+    # empty: the loopback names and the name it is bound to; "*": any.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'jobdock.db'}"
@@ -30,7 +33,7 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         return self.resolved_database_url().startswith("sqlite:")
 
-    @field_validator("imports", mode="before")
+    @field_validator("imports", "allowed_hosts", mode="before")
     @classmethod
     def split_imports(cls, value: str | list[str] | None) -> list[str]:
         """``JOBDOCK_IMPORTS=a.b,c.d`` names modules as a comma-separated list."""

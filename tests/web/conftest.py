@@ -78,7 +78,7 @@ async def web_dock(web_settings: Settings) -> AsyncIterator[Dock]:
 
 
 async def open_client(dock: Dock, token: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(dock, admin_token=token)
+    app = create_app(dock, admin_token=token, allowed_hosts=["testserver"])
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from jobdock.jobs.describe import retry_note
 from jobdock.jobs.registry import Registry
 from jobdock.web import api, auth, errors, pages, partials, sse, uploads, views
 from jobdock.web.listing import StageCache
+from jobdock.web.sessions import Sessions
 from jobdock.worker import Worker, WorkerSettings
 
 HERE = Path(__file__).parent
@@ -56,8 +57,12 @@ async def keep_running(worker: Worker) -> None:
 
 
 def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool = False,
-               worker_settings: WorkerSettings | None = None) -> FastAPI:
-    """The web admin; its lifespan starts the change feed and, if asked, a worker."""
+               worker_settings: WorkerSettings | None = None,
+               allowed_hosts: Iterable[str] | None = None) -> FastAPI:
+    """The web admin; its lifespan starts the change feed and, if asked, a worker.
+
+    ``allowed_hosts``: the Host names served (default: the loopback names; ``"*"``: any).
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,7 +85,9 @@ def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool =
     app.state.admin_token = admin_token
     app.state.templates = make_templates(dock.registry)
     app.state.stages = StageCache()
-    app.add_middleware(auth.AccessMiddleware, token=admin_token)
+    app.state.sessions = Sessions()
+    app.add_middleware(auth.AccessMiddleware, token=admin_token, sessions=app.state.sessions,
+                       hosts=auth.allowed_hosts(allowed_hosts))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, api, sse, partials, pages, uploads):
         app.include_router(module.router)

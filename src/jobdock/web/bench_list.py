@@ -64,7 +64,7 @@ async def main(url: str, total: int) -> None:
         await seed(dock, total)
         app = create_app(dock)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             page = (await client.get("/api/jobs?limit=50")).json()
             cursor = page["next_cursor"]
             print(f"{'request':<58} {'median ms':>10} {'p95 ms':>8}")

@@ -70,6 +70,16 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
         asyncio.run(_serve(settings, host, sock, run_worker, log_level))
 
 
+def served_hosts(settings: Settings, host: str) -> list[str]:
+    """The Host names to answer: the configured ones; else the loopback names plus the
+    address bound (any name when bound to every interface, where the token guards)."""
+    if settings.allowed_hosts:
+        return list(settings.allowed_hosts)
+    if host in ("0.0.0.0", "::", ""):
+        return ["*"]
+    return ["localhost", "127.0.0.1", "::1", host]
+
+
 def worker_note(settings: Settings, run_worker: bool) -> str:
     if run_worker:
         return " (with a worker)"
@@ -83,7 +93,8 @@ async def _serve(settings: Settings, host: str, sock: socket.socket, run_worker:
     port = sock.getsockname()[1]
     dock = await Dock.open(settings)
     try:
-        app = create_app(dock, admin_token=settings.admin_token, run_worker=run_worker)
+        app = create_app(dock, admin_token=settings.admin_token, run_worker=run_worker,
+                         allowed_hosts=served_hosts(settings, host))
         uvicorn_level = "warning" if log_level.lower() == "info" else log_level.lower()
         config = uvicorn.Config(app, host, port, log_level=uvicorn_level,
                                 timeout_graceful_shutdown=GRACEFUL_SECONDS)
