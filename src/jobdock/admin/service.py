@@ -8,6 +8,7 @@ Every action can be scoped to a ``user_id``: a job of another user is "not found
 from __future__ import annotations
 
 import dataclasses
+import math
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -28,6 +29,21 @@ MAX_PAGE = 500
 RACE_ATTEMPTS = 5  # re-decisions when a job changes status under an admin action
 
 
+def non_finite_number(value: Any, path: str = "") -> str | None:
+    """Where in a JSON value a NaN or infinity sits (``.a[2].b``), or None. Python's JSON
+    reads ``NaN``, ``Infinity`` and ``1e400`` (which overflows to infinity) silently."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "(the value)"
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = non_finite_number(item, f"{path}.{key}" if isinstance(key, str) else
+                                  f"{path}[{key}]")
+        if where is not None:
+            return where
+    return None
+
+
 class AdminService:
     def __init__(self, store: Store, storage: Storage, registry: Registry,
                  clock: Clock | None = None) -> None:
@@ -45,6 +61,11 @@ class AdminService:
             raise InvalidRequest("input must be a JSON object")
         if new.max_retries < 0 or new.max_retries > 100:
             raise InvalidRequest("max_retries must be between 0 and 100")
+        for field in ("input_data", "metadata"):
+            where = non_finite_number(getattr(new, field))
+            if where is not None:
+                raise InvalidRequest(f"{field}{where} is not a finite number (NaN and "
+                                     "infinities cannot be stored as JSON)")
         model = self.registry.get(new.job_type).input_model
         if model is not None:
             try:

@@ -59,6 +59,12 @@ class ControlFlags:
     pause_reason: str | None
 
 
+def escape_like(text: str) -> str:
+    """Search text taken literally: LIKE's wildcards and the escape character escaped
+    (the queries say ``ESCAPE '\\'``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 _JSON_FIELDS = ("progress", "input_data", "output_data", "metadata")
 _TIME_FIELDS = tuple(f for f in JOB_FIELDS if f.endswith("_at"))
 
@@ -170,7 +176,7 @@ class Store(DocumentQueries, ABC):
         after_ts, after_id = f.after if f.after else (None, None)
         return await self._jobs(name, {
             "statuses": self.enc_list(f.statuses), "job_type": f.job_type, "stage": f.stage,
-            "user_id": f.user_id, "text": f"%{f.text}%" if f.text else None,
+            "user_id": f.user_id, "text": f"%{escape_like(f.text)}%" if f.text else None,
             "after_ts": self.enc_time(after_ts),
             "after_id": self.enc_id(after_id) if after_id else None, "limit": f.limit,
         })

@@ -82,8 +82,8 @@ WHERE (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::text[]))
   AND (%(job_type)s::text IS NULL OR job_type = %(job_type)s)
   AND (%(stage)s::text IS NULL OR progress->>'stage' = %(stage)s)
   AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(text)s::text IS NULL OR job_type ILIKE %(text)s OR error_message ILIKE %(text)s
-       OR entity_id ILIKE %(text)s OR id::text ILIKE %(text)s OR input_data::text ILIKE %(text)s)
+  AND (%(text)s::text IS NULL OR job_type ILIKE %(text)s ESCAPE '\' OR error_message ILIKE %(text)s ESCAPE '\'
+       OR entity_id ILIKE %(text)s ESCAPE '\' OR id::text ILIKE %(text)s ESCAPE '\' OR input_data::text ILIKE %(text)s ESCAPE '\')
   AND (%(after_ts)s::timestamptz IS NULL OR (created_at, id) < (%(after_ts)s, %(after_id)s::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT %(limit)s;
@@ -95,8 +95,8 @@ WHERE (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::text[]))
   AND (%(job_type)s::text IS NULL OR job_type = %(job_type)s)
   AND (%(stage)s::text IS NULL OR progress->>'stage' = %(stage)s)
   AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(text)s::text IS NULL OR job_type ILIKE %(text)s OR error_message ILIKE %(text)s
-       OR entity_id ILIKE %(text)s OR id::text ILIKE %(text)s OR input_data::text ILIKE %(text)s)
+  AND (%(text)s::text IS NULL OR job_type ILIKE %(text)s ESCAPE '\' OR error_message ILIKE %(text)s ESCAPE '\'
+       OR entity_id ILIKE %(text)s ESCAPE '\' OR id::text ILIKE %(text)s ESCAPE '\' OR input_data::text ILIKE %(text)s ESCAPE '\')
   AND (%(after_ts)s::timestamptz IS NULL OR (updated_at, id) < (%(after_ts)s, %(after_id)s::uuid))
 ORDER BY updated_at DESC, id DESC
 LIMIT %(limit)s;

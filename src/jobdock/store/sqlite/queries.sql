@@ -64,8 +64,8 @@ WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
   AND (:job_type IS NULL OR job_type = :job_type)
   AND (:stage IS NULL OR json_extract(progress, '$.stage') = :stage)
   AND (:user_id IS NULL OR user_id = :user_id)
-  AND (:text IS NULL OR job_type LIKE :text OR error_message LIKE :text
-       OR entity_id LIKE :text OR id LIKE :text OR input_data LIKE :text)
+  AND (:text IS NULL OR job_type LIKE :text ESCAPE '\' OR error_message LIKE :text ESCAPE '\'
+       OR entity_id LIKE :text ESCAPE '\' OR id LIKE :text ESCAPE '\' OR input_data LIKE :text ESCAPE '\')
   AND (:after_ts IS NULL OR (created_at, id) < (:after_ts, :after_id))
 ORDER BY created_at DESC, id DESC
 LIMIT :limit;
@@ -77,8 +77,8 @@ WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
   AND (:job_type IS NULL OR job_type = :job_type)
   AND (:stage IS NULL OR json_extract(progress, '$.stage') = :stage)
   AND (:user_id IS NULL OR user_id = :user_id)
-  AND (:text IS NULL OR job_type LIKE :text OR error_message LIKE :text
-       OR entity_id LIKE :text OR id LIKE :text OR input_data LIKE :text)
+  AND (:text IS NULL OR job_type LIKE :text ESCAPE '\' OR error_message LIKE :text ESCAPE '\'
+       OR entity_id LIKE :text ESCAPE '\' OR id LIKE :text ESCAPE '\' OR input_data LIKE :text ESCAPE '\')
   AND (:after_ts IS NULL OR (updated_at, id) < (:after_ts, :after_id))
 ORDER BY updated_at DESC, id DESC
 LIMIT :limit;
