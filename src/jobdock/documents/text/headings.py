@@ -33,7 +33,7 @@ def iter_headings(markdown: str) -> Iterator[Heading]:
     """ATX headings (``# Title``) in order, outside fenced code blocks."""
     offset = 0
     fence: str | None = None
-    for line in markdown.split("\n"):
+    for line in _lines(markdown):
         marker = FENCE.match(line)
         if fence is not None:
             if marker and marker.group(1) == fence:
@@ -46,6 +46,18 @@ def iter_headings(markdown: str) -> Iterator[Heading]:
                 yield Heading(len(match.group(1)), match.group(2).strip(), offset,
                               offset + len(line))
         offset += len(line) + 1
+
+
+def _lines(text: str) -> Iterator[str]:
+    """``text.split("\\n")`` one line at a time (no list of every line of a big text)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 def looks_like_heading(line: str) -> bool:
