@@ -113,6 +113,8 @@ class Executor:
             lambda done: self._after_completion(running, done.result(), clean))
 
     def _after_completion(self, running: RunningJob, won: bool, clean: bool) -> None:
+        if won:
+            log.info("job %s completed: %s", running.job.id, running.job.job_type)
         if won and clean:  # only the job's owner cleans up after it
             self._follow_up(delete_job_files(self.store, self.storage, running.job.id,
                                              keep_final=True))
