@@ -7,6 +7,7 @@ cut off. Screenshots go to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,3 +121,21 @@ def test_api_docs_render_offline(idle_server: LiveServer, browser: Browser) -> N
     page.screenshot(path=str(ARTIFACTS / "api-docs-offline.png"))
     context.close()
     assert outside == []
+
+
+def test_submit_form_follows_the_chosen_type(idle_server: LiveServer, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{idle_server.url}/submit")
+    box = page.locator("#input_json")
+    expect(box).to_have_value(re.compile(r'"stages": 8'))
+    expect(page.locator('[data-input-for="staged_sleep"]')).to_be_visible()
+    page.select_option("#job_type", "noop")
+    expect(box).to_have_value("{}")
+    expect(page.locator('[data-input-for="noop"]')).to_contain_text("no input model")
+    expect(page.locator('[data-input-for="staged_sleep"]')).to_be_hidden()
+    page.select_option("#job_type", "staged_sleep")
+    box.fill('{"stages": "x"}')
+    page.click("#submit-job")
+    expect(page.locator(".form-error")).to_contain_text("invalid input for staged_sleep")
+    context.close()
