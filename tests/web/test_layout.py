@@ -139,3 +139,22 @@ def test_submit_form_follows_the_chosen_type(idle_server: LiveServer, browser: B
     page.click("#submit-job")
     expect(page.locator(".form-error")).to_contain_text("invalid input for staged_sleep")
     context.close()
+
+
+def test_view_all_pill_never_floats_over_rows(idle_server: LiveServer,
+                                              sized_page: tuple[str, Page]) -> None:
+    size, page = sized_page
+    with httpx.Client(base_url=idle_server.url) as http:
+        for _ in range(12):
+            job = http.post("/api/jobs", json={"job_type": "noop"}).json()["id"]
+            assert http.post(f"/api/jobs/{job}/fail").status_code == 200
+    page.goto(f"{idle_server.url}/jobs")
+    pill = page.locator(".dock-empty")
+    expect(pill).to_be_visible()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 100, 150):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        box = pill.bounding_box()
+        assert box is not None
+        rows = [r.bounding_box() for r in page.locator("tr[data-job-id]").all()]
+        assert not any(r and overlaps(box, r) for r in rows), f"at scroll {y} ({size})"
