@@ -54,8 +54,8 @@ class AsyncClient:
     async def connect(cls, database_url: str | None = None, storage_url: str | None = None,
                       imports: Sequence[str] = ()) -> AsyncClient:
         # Only what was given: the rest comes from JOBDOCK_* like on the command line.
-        given = {"database_url": database_url, "storage_url": storage_url,
-                 "imports": list(imports)}
+        given: dict[str, Any] = {"database_url": database_url, "storage_url": storage_url,
+                                 "imports": list(imports)}
         settings = Settings(**{k: v for k, v in given.items() if v})
         return cls(await Dock.open(settings))
 

@@ -49,7 +49,8 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((address, port))
     except OSError as exc:
         sock.close()
-        raise PortInUse(f"jobdock: cannot listen on {host}:{port}: {exc.strerror.lower()} "
+        reason = (exc.strerror or str(exc)).lower()
+        raise PortInUse(f"jobdock: cannot listen on {host}:{port}: {reason} "
                         f"(choose another with --port, or make run PORT=8080)") from None
     return sock
 
