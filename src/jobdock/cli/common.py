@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
@@ -39,12 +41,30 @@ def settings_of(ctx: typer.Context) -> Settings:
     return obj
 
 
+async def open_dock(settings: Settings, migrate: bool, wait_seconds: float) -> Dock:
+    """Open the Dock; with ``wait_seconds``, wait that long for an unreachable database
+    (a worker started while Postgres restarts waits for it instead of exiting)."""
+    deadline, delay, said = time.monotonic() + wait_seconds, 0.1, False
+    while True:
+        try:
+            return await Dock.open(settings, migrate=migrate)
+        except StoreUnavailable as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            if not said:
+                err_console.print(f"jobdock: waiting for the database ({exc})",
+                                  highlight=False, soft_wrap=True)
+                said = True
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(2.0, delay * 2)
+
+
 def run_with_dock(ctx: typer.Context, fn: Callable[[Dock], Awaitable[T]], *,
-                  migrate: bool = True) -> T:
+                  migrate: bool = True, wait_for_database: float = 0.0) -> T:
     """Open the Dock, run ``fn``, close it; turn known failures into one-line errors."""
 
     async def main() -> T:
-        dock = await Dock.open(settings_of(ctx), migrate=migrate)
+        dock = await open_dock(settings_of(ctx), migrate, wait_for_database)
         try:
             return await fn(dock)
         finally:

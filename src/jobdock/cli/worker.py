@@ -24,6 +24,9 @@ def worker(
     heartbeat_timeout: float = typer.Option(30.0, "--heartbeat-timeout",
                                             help="Rescue jobs silent this long."),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning, error."),
+    wait_for_database: float = typer.Option(
+        60.0, "--wait-for-database", min=0,
+        help="Seconds to wait for an unreachable database at start (0: fail at once)."),
 ) -> None:
     """Run a worker: claim jobs and run their handlers, N at a time."""
     logging.basicConfig(level=log_level.upper(),
@@ -44,4 +47,4 @@ def worker(
             loop.add_signal_handler(sig, w.stop)
         await w.run()
 
-    run_with_dock(ctx, go)
+    run_with_dock(ctx, go, wait_for_database=wait_for_database)
