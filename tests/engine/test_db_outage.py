@@ -102,3 +102,34 @@ async def test_api_answers_503_while_down_and_recovers_without_stale_connections
         answers = [(await client.get("/api/jobs")).status_code for _ in range(8)]
         assert answers == [200] * 8
 
+
+
+async def test_serve_in_process_worker_keeps_working_after_a_restart(
+        outage_dock: Dock, private_pg: PrivatePostgres) -> None:
+    from jobdock.web.app import create_app
+
+    settings = WorkerSettings(heartbeat_timeout=3.0, **FAST)  # type: ignore[arg-type]
+    app = create_app(outage_dock, run_worker=True, worker_settings=settings)
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1") as client:
+        first = (await client.post("/api/jobs", json={"job_type": "staged_sleep",
+                                                      "input_data": SLEEP})).json()
+        await _restart(private_pg, down_seconds=1.0)
+
+        async def submitted() -> bool:
+            answer = await client.post("/api/jobs", json={"job_type": "staged_sleep",
+                                                          "input_data": SLEEP})
+            if answer.status_code == 201:
+                ids.append(answer.json()["id"])
+            return len(ids) > 1
+        ids: list[str] = [first["id"]]
+        await wait_for(submitted, 30, "the API to accept a job after the restart")
+
+        async def all_completed() -> bool:
+            for job_id in ids:
+                answer = await client.get(f"/api/jobs/{job_id}")
+                if answer.status_code != 200 or answer.json()["status"] != "completed":
+                    return False
+            return True
+        await wait_for(all_completed, 30, "the in-process worker to finish both jobs")
