@@ -124,7 +124,7 @@ class Dock:
         if self.store.dialect == "postgres":
             ready = asyncio.Event()
             url = self.settings.resolved_database_url()
-            channels = (QUEUE_CHANNEL, CONTROL_CHANNEL)
+            channels: tuple[str, ...] = (QUEUE_CHANNEL, CONTROL_CHANNEL)
             if ui:
                 channels += (JOBS_CHANNEL,)
             self._feed = asyncio.create_task(listen_postgres(url, self.bus, ready, channels))
