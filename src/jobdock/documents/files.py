@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ FINAL_FILES = ("content.md", "chunks.json", "metadata.json", "manifest.json")
 CHUNK_KEYS = ("id", "chunk_index", "content", "start_offset", "end_offset", "heading_path",
               "page_start", "page_end", "word_count", "token_count", "keywords", "themes",
               "summary", "importance_score", "embedding")
+FLUSH_CHARS = 1 << 16
 _REQUIRED = {"chunk_index": int, "content": str, "start_offset": int, "end_offset": int}
 
 
@@ -26,8 +28,23 @@ def chunk_id(document_id: str, index: int) -> str:
 
 
 def encode(data: Any) -> bytes:
-    """Pretty, stable JSON for files people may open (sorted keys, fixed indent)."""
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    """Pretty, stable JSON for files people may open (sorted keys, fixed indent).
+
+    Written piece by piece into one buffer: ``json.dumps`` with an indent first lists
+    every fragment (each float of each vector), ~15x the size of the result."""
+    buffer = io.BytesIO()
+    pieces: list[str] = []
+    size = 0
+    encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
+    for piece in encoder.iterencode(data):
+        pieces.append(piece)
+        size += len(piece)
+        if size > FLUSH_CHARS:
+            buffer.write("".join(pieces).encode())
+            pieces, size = [], 0
+    pieces.append("\n")
+    buffer.write("".join(pieces).encode())
+    return buffer.getvalue()
 
 
 def chunks_document(document_id: str, chunks: list[dict[str, Any]],
