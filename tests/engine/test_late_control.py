@@ -110,3 +110,22 @@ async def test_late_pauses_are_never_dropped(dock: Dock) -> None:
     print(f"late pauses: {late}, dropped: {dropped}")
     assert late >= TRIALS, f"only {late} pauses landed while the job ran"
     assert dropped == 0, f"{dropped} of {late} late pauses were dropped"
+
+
+@default_registry.job_type("engine_late_fail", label="Test: fail after a quiet while")
+def late_fail(ctx: JobContext) -> None:
+    time.sleep(float(ctx.input["seconds"]))
+    raise ValueError("failed after the cancel was asked for")
+
+
+async def test_a_cancel_asked_before_a_failure_is_written_wins(dock: Dock) -> None:
+    # The worker hears nothing (no feed, no polls): only the guarded failure write and
+    # what follows it can honour the cancel.
+    deaf = WorkerSettings(sync_interval=3600, control_interval=3600, poll_interval=0.02,
+                          heartbeat_interval=3600, maintenance=False)
+    job = await dock.admin.submit(NewJob("engine_late_fail", {"seconds": 0.3}))
+    async with running(dock.worker(deaf)):
+        await _started(dock, job.id)
+        answer = await dock.admin.cancel_and_delete_job(job.id)
+        assert answer["deleted"] is False
+        assert await _settled(dock, job.id) is None, "the failure overwrote the cancel"

@@ -122,9 +122,15 @@ class Executor:
             self._follow_up(self._completion_refused(running))
 
     async def _completion_refused(self, running: RunningJob) -> None:
-        """The guarded completion lost: a cancel or pause asked for before it was written
-        wins (the job is still ours, its request set); otherwise the job is no longer ours."""
-        flags = (await self.store.job_control_flags([running.job.id])).get(running.job.id)
+        """The guarded completion (or failure) lost: a cancel or pause asked for before it
+        was written wins (the job is still ours, its request set); otherwise the job is no
+        longer ours."""
+        try:
+            flags = (await self.store.job_control_flags([running.job.id])).get(running.job.id)
+        except Exception as exc:
+            if not is_store_outage(exc):
+                raise
+            return  # the database is away: the job stays ours until the rescuer acts
         if flags is None or flags.status != JobStatus.PROCESSING or \
                 flags.worker_id != self.worker_id:
             return
@@ -168,7 +174,9 @@ class Executor:
             job.id, self.worker_id, error_message=message, error_type=why.error_type,
             next_retry_at=next_retry_at, progress=progress, metadata=details, now=now))
         log.info("job %s failed (%s): %s%s", job.id, why.error_type, message,
-                 "" if ok else " [lost: not recorded]")
+                 "" if ok else " [not recorded]")
+        if not ok:  # a cancel asked for before the failure was written wins
+            await self._completion_refused(running)
 
     async def _interrupted(self, running: RunningJob, reason: Interrupt) -> None:
         if reason is not Interrupt.LOST and _lost(running):
