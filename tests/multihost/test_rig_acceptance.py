@@ -1,0 +1,183 @@
+"""Issue 16's acceptance: 500 staged jobs across three worker hosts, over the network, with
+a flaky object store; one host is killed and one cut off from Postgres mid-run.
+
+Every job must complete exactly once with the digest of an uninterrupted run, deleted jobs
+must leave no file behind, and the times to recover are reported (printed and written to
+``test-artifacts/multihost/acceptance.json``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from jobdock.app import Dock
+from jobdock.jobs.model import NewJob
+from jobdock.settings import Settings
+from tests.multihost.jobtypes import uninterrupted_digest
+from tests.multihost.observe import Observer, until
+from tests.multihost.rig import ROOT, Rig
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("multihost"), pytest.mark.timeout(400)]
+
+N_JOBS = 500
+JOB = {"stages": 3, "steps": 2, "step_seconds": 0.05}
+PARTITION_SECONDS = 10.0  # > the rig's heartbeat timeout (3 s) plus a rescue round (2 s)
+N_DELETED = 20
+ARTIFACT = ROOT / "test-artifacts" / "multihost" / "acceptance.json"
+
+
+def aggregate_digest(pairs: list[tuple[int, str]]) -> str:
+    return hashlib.sha256("".join(f"{s}:{d}\n" for s, d in sorted(pairs)).encode()).hexdigest()
+
+
+async def test_500_jobs_three_hosts_one_killed_one_partitioned(rig: Rig) -> None:
+    rig.set_faults(delay=0.05, drop=0.02, error503=0.05)
+    observer = Observer(rig.database_url(inside=False))
+    dock = await Dock.open(Settings(database_url=rig.database_url(inside=False),
+                                    storage_url=rig.storage_url(inside=False),
+                                    imports=["tests.multihost.jobtypes"]))
+    report: dict[str, Any] = {"jobs": N_JOBS, "job": JOB, "faults": json.loads(
+        rig.faults_file.read_text()), "heartbeat_timeout": rig.heartbeat_timeout}
+    try:
+        await dock.admin.submit_many([NewJob("rig_staged", {"seed": i, **JOB})
+                                      for i in range(N_JOBS)])
+        started = time.monotonic()
+        pids = {h.name: rig.start_worker(h, "--concurrency", "8").pid for h in rig.worker_hosts}
+        rig.start_web()
+        await _kill_one_host(rig, observer, pids["w1"], report)
+        deleted = await _delete_some(dock, observer)
+        report["deleted"] = len(deleted)
+        await _partition_one_host(rig, observer, pids["w2"], report)
+        # a job that failed transiently comes back after its backoff (30 s): wait for it too
+        await until(lambda: observer.counts()["completed"] == N_JOBS - len(deleted), 180,
+                    "every job to complete")
+        report["total_seconds"] = round(time.monotonic() - started, 1)
+        report["w2_alive_after_heal"] = rig.procs["w2"][0].poll() is None
+        report["proxy"] = rig.proxy_stats()
+        _check_results(rig, observer, dock, deleted, report)
+        report["web_counts"] = rig.web_get("/api/counts")
+        assert report["web_counts"]["completed"] == N_JOBS - len(deleted)
+    finally:
+        ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+        ARTIFACT.write_text(json.dumps(report, indent=2, default=str))
+        print(json.dumps(report, indent=2, default=str))
+        observer.close()
+        await dock.close()
+
+
+async def _kill_one_host(rig: Rig, observer: Observer, pid: int,
+                         report: dict[str, Any]) -> None:
+    await until(lambda: observer.counts()["completed"] >= N_JOBS // 5 and
+                bool(observer.held_by(pid)), 120, "a fifth of the jobs, and w1 busy")
+    held = observer.held_by(pid)
+    killed = rig.kill_host(rig.host("w1"))
+    recovered = await until(lambda: not observer.still_held(held, pid), 60,
+                            "the killed host's jobs to be rescued")
+    report["kill"] = {"processes_killed": killed, "jobs_held": len(held),
+                      "seconds_to_rescue": round(recovered, 2)}
+
+
+async def _delete_some(dock: Dock, observer: Observer) -> set[uuid.UUID]:
+    """Delete jobs mid-run: some still pending, some running (their worker deletes them)."""
+    rows = [r for r in observer.jobs() if r["status"] in ("pending", "processing")]
+    running = [r["id"] for r in rows if r["status"] == "processing"][: N_DELETED // 2]
+    pending = [r["id"] for r in rows if r["status"] == "pending"][-(N_DELETED - len(running)):]
+    for job_id in (*running, *pending):
+        await dock.admin.cancel_and_delete_job(job_id)
+    doomed = set(running) | set(pending)
+    def gone() -> bool:
+        left = [(r["id"], r["status"]) for r in observer.jobs() if r["id"] in doomed]
+        return not left
+
+    await until(gone, 60, "the deleted jobs to be gone", every=1.0)
+    return doomed
+
+
+async def _partition_one_host(rig: Rig, observer: Observer, pid: int,
+                              report: dict[str, Any]) -> None:
+    await until(lambda: observer.counts()["completed"] >= N_JOBS // 2 and
+                bool(observer.held_by(pid)), 120, "half of the jobs, and w2 busy")
+    w2, pg = rig.host("w2"), rig.host("pg")
+    cut = time.monotonic()
+    rig.partition(w2, pg)
+    try:
+        held = observer.held_by(pid)  # after the cut: the host can claim no more
+        rescued = await until(lambda: not observer.still_held(held, pid), 60,
+                              "the cut-off host's jobs to be rescued")
+        await until(lambda: time.monotonic() - cut >= PARTITION_SECONDS, 60, "the partition")
+    finally:
+        rig.heal(w2, pg)
+    report["partition"] = {"seconds": PARTITION_SECONDS, "jobs_held": len(held),
+                           "seconds_to_rescue": round(rescued, 2), "held_ids": held}
+
+
+def _check_results(rig: Rig, observer: Observer, dock: Dock, deleted: set[uuid.UUID],
+                   report: dict[str, Any]) -> None:
+    jobs = observer.jobs()
+    statuses = Counter(j["status"] for j in jobs)
+    report["statuses"] = dict(statuses)
+    assert statuses == Counter({"completed": N_JOBS - len(deleted)}), \
+        [(j["id"], j["status"], j["error_message"]) for j in jobs if j["status"] != "completed"]
+    seeds = [j["input_data"]["seed"] for j in jobs]
+    assert len(set(seeds)) == len(seeds), "a job was duplicated"
+    expected = [(s, uninterrupted_digest(s, JOB["stages"], JOB["steps"])) for s in seeds]
+    got = [(j["input_data"]["seed"], j["output_data"]["digest"]) for j in jobs]
+    report["digest"] = aggregate_digest(got)
+    assert report["digest"] == aggregate_digest(expected), "a result differs from a clean run"
+    _check_exactly_once(rig, jobs, report)
+    _check_storage(dock, observer, jobs, deleted, report)
+    report["retried_jobs"] = sum(1 for j in jobs if j["retry_count"])
+    logs = "".join(p.read_text() for p in rig.root.glob("worker-*.log"))
+    report["deadlocks_in_worker_logs"] = logs.count("deadlock detected")
+    report["rescued_jobs"] = sum(1 for j in jobs if (j["metadata"] or {}).get("rescue_count"))
+
+
+def _check_exactly_once(rig: Rig, jobs: list[dict[str, Any]], report: dict[str, Any]) -> None:
+    """One recorded completion per job, by a run that really finished; a run of the
+    cut-off host that finished after losing its jobs must not be the one recorded."""
+    lines = [line.split() for line in rig.trace_file.read_text().splitlines()]
+    finished: dict[str, list[tuple[str, str]]] = {}
+    for _, job_id, run, host in lines:
+        finished.setdefault(job_id, []).append((run, host))
+    held_w2 = {str(i) for i in report["partition"]["held_ids"]}
+    twice = {j for j, runs in finished.items() if len(runs) > 1}
+    report["stale_runs_finished_unrecorded"] = len(twice)
+    assert twice <= held_w2, "a job ran to the end twice though nothing cut its worker off"
+    for job in jobs:
+        runs = finished.get(str(job["id"]), [])
+        assert (job["output_data"]["run"], job["output_data"]["host"]) in runs
+
+
+def _check_storage(dock: Dock, observer: Observer, jobs: list[dict[str, Any]],
+                   deleted: set[uuid.UUID], report: dict[str, Any]) -> None:
+    """Only each completed job's final result is left: no checkpoint, no cursor, and
+    nothing at all of a deleted job, in the object store or in the file records.
+
+    Known bug (``test_stale_writes.py``, xfail): a run of the cut-off host that comes back
+    mid-write stores one more checkpoint file of a job rescued meanwhile. Those leftovers
+    are counted and allowed only under the jobs that host held; any other fails.
+    """
+    keys = dock.storage.list()
+    expected = {f"jobs/{j['id']}/result.json" for j in jobs}
+    assert expected <= set(keys), "a completed job's result is missing"
+    assert not [k for k in keys if any(str(d) in k for d in deleted)], \
+        "a deleted job left a file behind"
+    held = {str(i) for i in report["partition"]["held_ids"]}
+    leftovers = sorted(set(keys) - expected)
+    report["stale_files_left_by_cut_off_host"] = leftovers
+    unexplained = [k for k in leftovers if k.split("/")[1] not in held]
+    assert not unexplained, f"{len(unexplained)} file(s) left behind, e.g. {unexplained[:5]}"
+    records = {(str(j), k, f) for j, k, f in observer.files()}
+    finals = {(str(j["id"]), f"jobs/{j['id']}/result.json", True) for j in jobs}
+    assert finals <= records
+    assert {k for _, k, _ in records - finals} <= set(leftovers), "a file record of nothing"
+    for job in jobs[:50]:  # the stored result is the recorded one
+        raw = dock.storage.get(f"jobs/{job['id']}/result.json")
+        assert raw is not None and json.loads(raw)["digest"] == job["output_data"]["digest"]

@@ -1,0 +1,57 @@
+"""A run that lost its job (rescued while its worker was cut off) must not write to storage.
+
+Found with the multi-host rig: a worker cut off from Postgres longer than the heartbeat
+timeout comes back with a handler mid-stage; its next checkpoint write records the key and
+puts the file although the job was rescued (and completed, and cleaned up) elsewhere, so
+the file stays behind. ``WorkerPort.write_blob`` checks only the run's own interrupt flag,
+which the worker sets at its next sync or heartbeat, after the write. Here the window is
+held open with long sync/heartbeat intervals instead of a partition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from jobdock.app import Dock
+from jobdock.jobs.model import JobStatus, NewJob
+from jobdock.worker import WorkerSettings
+from tests.multihost.observe import until
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a run that lost its job still writes a "
+                   "checkpoint file (write_blob is not fenced by job ownership)")
+async def test_a_rescued_run_writes_no_file(pg_url: str, tmp_path: Path) -> None:
+    import tests.multihost.jobtypes  # noqa: F401
+    from jobdock.settings import Settings
+
+    started, release = tmp_path / "started", tmp_path / "release"
+    dock = await Dock.open(Settings(database_url=pg_url, storage_url=str(tmp_path / "s")))
+    settings = WorkerSettings(sync_interval=60, heartbeat_interval=60, maintenance=False,
+                              poll_interval=0.05)
+    worker = dock.worker(settings)
+    task = asyncio.create_task(worker.run())
+    try:
+        job = await dock.admin.submit(NewJob("rig_write_after_release",
+                                             {"started": str(started), "release": str(release)}))
+        await until(started.exists, 30, "the job to start")
+        now = dock.clock.now()
+        rescued = await dock.store.job_rescue_stale(now + timedelta(hours=1), now)
+        assert [j.id for j in rescued] == [job.id]
+        # another host takes it over before this worker looks again
+        taken = await dock.store.job_claim("other-host:1:abc", 1, None, dock.clock.now())
+        assert [j.id for j in taken] == [job.id]
+        release.touch()  # the cut-off run resumes and saves its cursor
+        await until(lambda: not worker.running, 30, "the lost run to end")
+        after = await dock.admin.get_job(job.id)
+        assert after.status is JobStatus.PROCESSING and after.worker_id == "other-host:1:abc"
+        assert dock.storage.list(f"jobs/{job.id}") == [], "the lost run wrote a file"
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, 30)
+        await dock.close()
