@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 S3_PORT = 9000  # the fault proxy, on the object-store host's address
 S3_INNER = 8333  # SeaweedFS's S3 gateway, on that host's loopback only
 WEB_PORT = 8000
+PGBOUNCER_PORT = 6432
 BUCKET = "jobdock"
 CREDENTIALS = "access_key=rig&secret_key=rig-secret"
 
@@ -61,6 +62,7 @@ class Rig:
     workers: int = 3
     heartbeat_timeout: float = 3.0
     pg_settings: tuple[str, ...] = ()
+    object_store: bool = True
     net: Network = field(default_factory=Network)
     pg: PrivatePostgres | None = None
     procs: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
@@ -110,7 +112,8 @@ class Rig:
         pg_root = Path(tempfile.mkdtemp(prefix="jobdock-rig-pg-"))
         self.pg = PrivatePostgres(pg_root, pg_host.command(), pg_host.address,
                                   ("max_connections=300", *self.pg_settings)).start()
-        self._start_object_store()
+        if self.object_store:
+            self._start_object_store()
         return self
 
     def down(self) -> None:
@@ -160,7 +163,7 @@ class Rig:
         # everything on the host's loopback: the network reaches it only through the proxy
         self.spawn(s3, "seaweedfs", [weed, "server", f"-dir={data}", "-ip=127.0.0.1",
                                      "-ip.bind=127.0.0.1", "-s3", f"-s3.port={S3_INNER}",
-                                     "-volume.max=20", "-master.volumeSizeLimitMB=64"])
+                                     "-volume.max=0", "-master.volumeSizeLimitMB=64"])
         self.set_faults()
         self.spawn(s3, "s3-proxy", [sys.executable, "-m", "tests.multihost.faultproxy",
                                     "--listen", f"{s3.address}:{S3_PORT}",
@@ -177,6 +180,28 @@ class Rig:
 
         wait_for(bucket_created, 60, "SeaweedFS to create the bucket", every=0.3)
 
+    def start_pgbouncer(self, pool_size: int = 20) -> str:
+        """PgBouncer (Debian package) on the database host in transaction pooling mode, in
+        front of the private Postgres; returns the URL workers use to reach it."""
+        assert self.pg is not None
+        pg = self.host("pg")
+        conf, users = self.pg.root / "pgbouncer.ini", self.pg.root / "userlist.txt"
+        users.write_text('"postgres" ""\n')
+        conf.write_text("\n".join([
+            "[databases]", f"jobdock = host={self.pg.sockets} port=5432 dbname=jobdock", "",
+            "[pgbouncer]", f"listen_addr = {pg.address}", f"listen_port = {PGBOUNCER_PORT}",
+            f"unix_socket_dir = {self.pg.sockets}", "auth_type = trust",
+            f"auth_file = {users}", "pool_mode = transaction", "max_client_conn = 2000",
+            f"default_pool_size = {pool_size}", "ignore_startup_parameters = options",
+            f"logfile = {self.pg.sockets / 'pgbouncer.log'}", ""]))
+        for path in (conf, users):
+            shutil.chown(path, "postgres", "postgres")
+        self.spawn(pg, "pgbouncer", ["runuser", "-u", "postgres", "--", "pgbouncer", str(conf)])
+        url = f"postgresql://postgres@{pg.address}:{PGBOUNCER_PORT}/jobdock"
+        wait_for(lambda: (self.pg.sockets / f".s.PGSQL.{PGBOUNCER_PORT}").exists(), 20,
+                 "PgBouncer to listen")
+        return url
+
     def set_faults(self, delay: float = 0.0, drop: float = 0.0, error503: float = 0.0) -> None:
         tmp = self.faults_file.with_suffix(".tmp")
         tmp.write_text(json.dumps({"delay": delay, "drop": drop, "error503": error503}))
@@ -189,16 +214,19 @@ class Rig:
             return {}
 
     # ---- jobdock processes -----------------------------------------------------------------
-    def jobdock(self, *args: str) -> list[str]:
+    def jobdock(self, *args: str, global_args: tuple[str, ...] = ()) -> list[str]:
         return [sys.executable, "-m", "jobdock.cli.main", "--database-url", self.database_url(),
                 "--storage-url", self.storage_url(), "--import", "tests.multihost.jobtypes",
-                *args]
+                *global_args, *args]
 
-    def start_worker(self, host: Host, *args: str, index: int = 0) -> subprocess.Popen[bytes]:
+    def start_worker(self, host: Host, *args: str, index: int = 0,
+                     global_args: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
+        """A worker process on ``host``; ``global_args`` (e.g. another ``--database-url``)
+        override the rig's."""
         env = {"JOBDOCK_RIG_HOST": host.name, "JOBDOCK_RIG_TRACE": str(self.trace_file)}
         return self.spawn(host, f"worker-{host.name}-{index}", self.jobdock(
             "worker", "--log-level", "info", "--heartbeat-timeout",
-            str(self.heartbeat_timeout), *args), env)
+            str(self.heartbeat_timeout), *args, global_args=global_args), env)
 
     def start_web(self) -> None:
         web = self.host("web")

@@ -19,9 +19,11 @@ import pytest
 from jobdock.app import Dock
 from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.worker import WorkerSettings
+from tests.multihost import jobtypes
 from tests.multihost.observe import until
 
 pytestmark = pytest.mark.postgres
+assert jobtypes.rig_staged  # registers the rig's job types
 
 
 @pytest.mark.xfail(strict=True, reason="bug: a run that lost its job still writes a "
@@ -54,4 +56,52 @@ async def test_a_rescued_run_writes_no_file(pg_url: str, tmp_path: Path) -> None
     finally:
         worker.stop()
         await asyncio.wait_for(task, 30)
+        await dock.close()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a job asked to cancel-and-delete that completes "
+                   "before its worker sees the request stays, completed")
+async def test_a_job_deleted_while_finishing_is_deleted(pg_url: str, tmp_path: Path) -> None:
+    """Found with the rig: ``cancel_and_delete_job`` on a running job answers "its worker
+    deletes it"; if the job completes before the worker's next sync reads the request, it
+    stays completed and nothing deletes it."""
+    from jobdock.admin.errors import JobNotFound
+    from jobdock.settings import Settings
+
+    started, release = tmp_path / "started", tmp_path / "release"
+    dock = await Dock.open(Settings(database_url=pg_url, storage_url=str(tmp_path / "s")))
+    worker = dock.worker(WorkerSettings(sync_interval=60, heartbeat_interval=60,
+                                        maintenance=False, poll_interval=0.05))
+    task = asyncio.create_task(worker.run())
+    try:
+        job = await dock.admin.submit(NewJob("rig_write_after_release",
+                                             {"started": str(started), "release": str(release)}))
+        await until(started.exists, 30, "the job to start")
+        answer = await dock.admin.cancel_and_delete_job(job.id)
+        assert answer["deleted"] is False  # running: its worker is to delete it
+        release.touch()
+        await until(lambda: not worker.running, 30, "the run to end")
+        with pytest.raises(JobNotFound):
+            await dock.admin.get_job(job.id)
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, 30)
+        await dock.close()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: deleting a completed job keeps its final "
+                   "results, and under jobs/{id}/ nothing else owns or deletes them")
+async def test_deleting_a_completed_job_leaves_no_file(pg_url: str, tmp_path: Path) -> None:
+    from jobdock.settings import Settings
+
+    dock = await Dock.open(Settings(database_url=pg_url, storage_url=str(tmp_path / "s")))
+    try:
+        job = await dock.admin.submit(NewJob("rig_staged", {"seed": 1, "stages": 1,
+                                                            "steps": 1, "step_seconds": 0}))
+        await dock.worker(WorkerSettings(burst=True)).run()
+        assert (await dock.admin.get_job(job.id)).status is JobStatus.COMPLETED
+        assert dock.storage.list(f"jobs/{job.id}") == [f"jobs/{job.id}/result.json"]
+        await dock.admin.cancel_and_delete_job(job.id)
+        assert dock.storage.list(f"jobs/{job.id}") == [], "the deleted job's result stayed"
+    finally:
         await dock.close()
