@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CACHE = Path(__file__).with_name(".cache")
-ATTRIBUTES = re.compile(r"\s*\{[^}]*\}\s*$")  # pandoc's {#id .class}
+ATTRIBUTES = re.compile(r"\s*\{[^}]*\}")  # pandoc's {#id .class}
+SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")
+CODE = re.compile(r"`([^`]*)`(?:\{[^}]*\})?")
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass(frozen=True)
@@ -135,5 +138,13 @@ def reference_headings(doc: Doc, path: Path) -> list[str]:
     result = subprocess.run(["pandoc", "-f", source, "-t", "markdown", "--wrap=none",
                              "--markdown-headings=atx", str(path)],
                             check=True, capture_output=True, text=True)
-    return [ATTRIBUTES.sub("", line.lstrip("#")).strip() for line in result.stdout.split("\n")
+    return [_plain_title(line.lstrip("#")) for line in result.stdout.split("\n")
             if line.startswith("#") and line.lstrip("#").startswith(" ")]
+
+
+def _plain_title(markdown: str) -> str:
+    """pandoc's heading markup → text: spans, code, links and attributes unwrapped."""
+    text = SPAN.sub(r"\1", markdown)
+    text = CODE.sub(r"\1", text)
+    text = LINK.sub(r"\1", text)
+    return ATTRIBUTES.sub("", text).replace("\u00b6", "").strip()

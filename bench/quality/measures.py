@@ -108,8 +108,18 @@ def norm(text: str) -> str:
     return NOT_ALNUM.sub("", text).casefold()
 
 
+def _outside_fences(markdown: str) -> str:
+    kept, fenced = [], False
+    for line in markdown.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def headings_found(reference: list[str], ours: str) -> tuple[int, int]:
-    mine = [norm(h) for h in HEADING.findall(ours)]
+    mine = [norm(h) for h in HEADING.findall(_outside_fences(ours))]
     mine = [h for h in mine if h]
     found = 0
     for title in (norm(t) for t in reference):

@@ -86,3 +86,13 @@ def test_epub_footnote_labels_at_a_chapter_end_are_kept() -> None:
     markdown = cleanup(chapters, kind="epub")
     assert sum(line == "1" for line in markdown.split("\n")) == 5  # 4 labels + note 1
     assert all(f"\n{n}\n" in markdown for n in range(2, 5))
+
+
+def test_front_matter_running_heads_with_roman_page_numbers_go() -> None:
+    roman = ["ii", "iii", "iv", "v", "vi", "vii"]
+    pages = [Page(n, f"draft\nprinted on Tuesday\nDebian Reference {r}\nEntry {n} of the list "
+                     f"of tables, different on each page ({'x' * n}).")
+             for n, r in enumerate(roman, start=1)]
+    markdown = cleanup(pages, kind="pdf")
+    assert "Debian Reference" not in markdown and "draft" not in markdown
+    assert markdown.count("Entry") == 6

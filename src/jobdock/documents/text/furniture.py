@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-EDGE_LINES = 2  # how many non-blank lines at each end of a page may be furniture
+EDGE_LINES = 3  # how many non-blank lines at each end of a page may be furniture
 MIN_REPEATS = 3  # pages a signature must be seen on (itself and two others)
 MIN_NUMBERED = 3  # pages that must agree on a printed-number offset
 MIN_SIGNATURE_LETTERS = 3  # "}" or "end" recurring at a page top is code, not a header
@@ -29,6 +29,7 @@ PAGE_NUMBER = re.compile(
     rf"^(?:page|p\.|pg\.?)?\s*[-\u2013\u2014(\[]?\s*(?:\d{{1,5}}|{ROMAN})\s*[-\u2013\u2014)\]]?"
     r"\s*(?:(?:of|/)\s*\d{1,5})?$", re.IGNORECASE)
 DIGITS = re.compile(r"\d+")
+SMALL_ROMAN = re.compile(r"(?=[ivxl])(?:xl|l?x{0,3})(?:ix|iv|v?i{0,3})")  # i … xlix
 DOT_LEADER = re.compile(r"(?:\.\s*){4,}\d+\s*$")
 LEADING_NUMBER = re.compile(r"^\s*(\d{1,5})\s+\S")
 TRAILING_NUMBER = re.compile(r"\S\s+(\d{1,5})\s*$")
@@ -45,8 +46,12 @@ def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
 
 
 def signature(line: str) -> str:
-    """A line with case, spacing and numbers ignored."""
-    return DIGITS.sub("#", " ".join(line.split()).casefold())
+    """A line with case, spacing and numbers (arabic, or roman at its ends) ignored."""
+    words = DIGITS.sub("#", line.casefold()).split()
+    for i in {0, len(words) - 1} if words else ():
+        if SMALL_ROMAN.fullmatch(words[i]):  # front matter: "Debian Reference xxi"
+            words[i] = "#"
+    return " ".join(words)
 
 
 def _edge_indexes(lines: list[str]) -> list[int]:
