@@ -21,6 +21,7 @@ MAX_HEADING_WORDS = 15
 MAX_LEVELS = 4
 ESCAPE = re.compile(r"^(\s*)([#`~])")
 NOT_ALNUM = re.compile(r"[\W_]+")
+NUMBER_WORDS = ("chapter", "appendix", "part", "i", "v", "x")
 NUMBER_PREFIX = re.compile(r"^(?:\d+|[ivxlc]+|[a-z]|chapter\d+|appendix[a-z0-9]|part\d+)*$")
 
 
@@ -121,6 +122,8 @@ def _same_title(line: str, title: str) -> bool:
 
 def _numbered_prefix(line: str, title: str) -> bool:
     """A wrapped numbered title: the line is "<number><start of the title>"."""
+    if not (line[:1].isdigit() or line.startswith(NUMBER_WORDS)):
+        return False
     for cut in range(1, min(len(line), 12)):
         if NUMBER_PREFIX.match(line[:cut]) and title.startswith(line[cut:]) and line[cut:]:
             return True
