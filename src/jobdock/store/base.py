@@ -277,6 +277,18 @@ class Store(DocumentQueries, ABC):
         return await self._ids("job_release_worker", {"worker_id": worker_id,
                                                       "now": self.enc_time(now)})
 
+    async def job_release_orphans(self, worker_id: str, keep: Iterable[uuid.UUID],
+                                  now: datetime) -> set[uuid.UUID]:
+        return await self._ids("job_release_orphans", {
+            "worker_id": worker_id, "keep": self.enc_list([str(i) for i in keep]),
+            "now": self.enc_time(now)})
+
+    @property
+    def connection_epoch(self) -> int:
+        """Changes whenever the store lost its connections and made new ones (a worker
+        then checks that the jobs the database gives it are the ones it runs)."""
+        return 0
+
     async def job_mark_cancelled(self, job_id: uuid.UUID, worker_id: str, now: datetime) -> bool:
         return await self._changed("job_mark_cancelled", {
             "id": self.enc_id(job_id), "worker_id": worker_id, "now": self.enc_time(now)})

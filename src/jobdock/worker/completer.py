@@ -32,6 +32,7 @@ class Completer:
         self.clock = clock
         self.max_batch = max_batch
         self._pending: list[_Item] = []
+        self.in_flight: set[uuid.UUID] = set()  # queued or being written
         self._flushing: asyncio.Task[None] | None = None
 
     def complete(self, job_id: uuid.UUID, output: Any,
@@ -39,6 +40,7 @@ class Completer:
         """Queue a completion; the future says whether the guarded update won."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((job_id, output, progress, future))
+        self.in_flight.add(job_id)
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
         return future
@@ -66,6 +68,7 @@ class Completer:
                 log.warning("could not record %d completion(s): %s", len(batch), exc)
                 won = set()
             for job_id, *_, future in batch:
+                self.in_flight.discard(job_id)
                 if not future.done():
                     future.set_result(job_id in won)
                 if job_id not in won:

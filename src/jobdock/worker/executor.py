@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import logging
 import traceback
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +51,7 @@ class Executor:
         self.worker_id = worker_id
         self.completer = completer
         self.services = services or {}
-        self._follow_ups: set[asyncio.Task[Any]] = set()
+        self._follow_ups: dict[asyncio.Task[Any], uuid.UUID] = {}
 
     def prepare(self, job: Job) -> RunningJob:
         port = WorkerPort(asyncio.get_running_loop(), self.store, self.storage, job.id,
@@ -116,10 +117,10 @@ class Executor:
         if won:
             log.info("job %s completed: %s", running.job.id, running.job.job_type)
         if won and clean:  # only the job's owner cleans up after it
-            self._follow_up(delete_job_files(self.store, self.storage, running.job.id,
-                                             keep_final=True))
+            self._follow_up(running, delete_job_files(self.store, self.storage, running.job.id,
+                                                      keep_final=True))
         elif not won:
-            self._follow_up(self._completion_refused(running))
+            self._follow_up(running, self._completion_refused(running))
 
     async def _completion_refused(self, running: RunningJob) -> None:
         """The guarded completion (or failure) lost: a cancel or pause asked for before it
@@ -139,13 +140,18 @@ class Executor:
         elif flags.pause_requested:
             await self._interrupted(running, Interrupt.PAUSE)
 
-    def _follow_up(self, work: Coroutine[Any, Any, Any]) -> None:
+    def _follow_up(self, running: RunningJob, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)
-        self._follow_ups.add(task)
+        self._follow_ups[task] = running.job.id
         task.add_done_callback(self._follow_up_done)
 
+    @property
+    def following(self) -> set[uuid.UUID]:
+        """Jobs whose run ended but whose outcome is still being settled."""
+        return set(self._follow_ups.values())
+
     def _follow_up_done(self, task: asyncio.Task[Any]) -> None:
-        self._follow_ups.discard(task)
+        self._follow_ups.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
             log.warning("after job completion: %s", task.exception())
 

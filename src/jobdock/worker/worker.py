@@ -18,7 +18,7 @@ from typing import Any
 from jobdock.events import EventBus, JobEvent
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.interrupts import Interrupt
-from jobdock.jobs.model import JobStatus
+from jobdock.jobs.model import Job, JobStatus
 from jobdock.jobs.registry import Registry
 from jobdock.storage import Storage
 from jobdock.store import Store, is_store_outage
@@ -63,6 +63,8 @@ class Worker:
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
         self._stop_requested = False
+        self._epoch = (store.connection_epoch, 0, False)
+        self._claiming = asyncio.Lock()
         self.jobs_started = 0
 
     # ---- one step ------------------------------------------------------------------------
@@ -71,8 +73,14 @@ class Worker:
         free = self.settings.concurrency - len(self.running)
         if free <= 0 or self._stopping.is_set():
             return 0
-        jobs = await self.outage.call(lambda: self.store.job_claim(
-            self.worker_id, free, self.settings.types, self.clock.now()))
+        async with self._claiming:  # a reconcile must not see a claim half registered
+            jobs = await self.outage.call(lambda: self.store.job_claim(
+                self.worker_id, free, self.settings.types, self.clock.now()))
+            self._start(jobs)
+        self.jobs_started += len(jobs)
+        return len(jobs)
+
+    def _start(self, jobs: list[Job]) -> None:
         for job in jobs:
             stale = self.running.get(job.id)
             if stale is not None:  # lost earlier, claimed again: the old run must not write
@@ -81,8 +89,6 @@ class Worker:
             self.running[job.id] = running
             task = asyncio.create_task(self._run_job(running))
             self._tasks.add(task)
-        self.jobs_started += len(jobs)
-        return len(jobs)
 
     async def _run_job(self, running: RunningJob) -> None:
         try:
@@ -260,6 +266,7 @@ class Worker:
                 running.port.request(Interrupt.PAUSE)
 
     async def heartbeat_once(self) -> None:
+        await self.reconcile_after_reconnect()
         if not self.running:
             return
         ids = list(self.running)
@@ -267,6 +274,23 @@ class Worker:
         for job_id in ids:
             if job_id not in alive and job_id in self.running:
                 self.running[job_id].port.request(Interrupt.LOST)
+
+    async def reconcile_after_reconnect(self) -> None:
+        """After the database came back (new connections, or an outage this worker saw),
+        hand back jobs the database says this worker runs but it does not: a crash of the
+        database can lose the last relaxed commits (a completion, a claim's answer)."""
+        epoch = (self.store.connection_epoch, self.outage.outages, self.outage.down)
+        if epoch == self._epoch or self.outage.down:
+            return
+        async with self._claiming:
+            keep = set(self.running) | self.completer.in_flight | self.executor.following
+            released = await self.store.job_release_orphans(self.worker_id, keep,
+                                                            self.clock.now())
+        self._epoch = epoch
+        if released:
+            log.warning("worker %s: handed back %d job(s) the database still gave it after "
+                        "reconnecting", self.worker_id, len(released))
+            self._wake.set()
 
     async def maintain_once(self) -> None:
         # Prove our own jobs alive first: after a long database outage every heartbeat is

@@ -54,6 +54,7 @@ class Pools:
         self.configure_worker = configure_worker
         self.main, self.worker = self._make()
         self.down_since: float | None = None
+        self.epoch = 0  # bumped whenever dead connections were found and replaced
         self._last_probe = 0.0
         self._renewing = asyncio.Lock()
         self._retired: set[asyncio.Task[None]] = set()
@@ -102,6 +103,7 @@ class Pools:
                 # answers again, drop them all and try once more; if not, fail now.
                 await self._reachable_or_down()
                 await pool.check()
+                self.epoch += 1
         raise AssertionError("unreachable")
 
     def _went_down(self) -> None:
@@ -137,6 +139,7 @@ class Pools:
             await self.main.open(wait=False)
             await self.worker.open(wait=False)
             self.down_since = None
+            self.epoch += 1
         for pool in old:  # their connections are dead or soon returned; close in background
             task = asyncio.get_running_loop().create_task(pool.close(timeout=1.0))
             self._retired.add(task)

@@ -57,6 +57,10 @@ class PostgresStore(Store):
     def worker_pool(self) -> AsyncConnectionPool[Any]:
         return self.pools.worker
 
+    @property
+    def connection_epoch(self) -> int:
+        return self.pools.epoch
+
     async def open(self) -> PostgresStore:
         if not self._opened:
             try:

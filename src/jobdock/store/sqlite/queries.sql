@@ -192,6 +192,15 @@ SET status = 'pending', updated_at = :now, heartbeat_at = NULL, worker_id = NULL
 WHERE status = 'processing' AND worker_id = :worker_id
 RETURNING id;
 
+-- name: job_release_orphans
+-- Hand back the jobs the database says a worker runs but the worker does not (their claim
+-- or completion was lost when the database crashed); ``keep`` lists what it does run.
+UPDATE background_jobs
+SET status = 'pending', updated_at = :now, heartbeat_at = NULL, worker_id = NULL
+WHERE status = 'processing' AND worker_id = :worker_id
+  AND id NOT IN (SELECT value FROM json_each(:keep))
+RETURNING id;
+
 -- name: job_mark_cancelled
 -- Its worker stopped a job after a cancel request (the admin then deletes it).
 UPDATE background_jobs
