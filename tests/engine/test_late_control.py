@@ -88,7 +88,7 @@ async def _trials(dock: Dock, trial: Any) -> tuple[int, int]:
     await dock.start_feed(ui=False)  # Postgres: the worker hears requests by NOTIFY
     worker = dock.worker(WorkerSettings(concurrency=PARALLEL, poll_interval=0.02))
     async with running(worker):
-        for _ in range(3 * TRIALS // PARALLEL):  # until TRIALS late requests, within bounds
+        for _ in range(8 * TRIALS // PARALLEL):  # until TRIALS late requests, within bounds
             if late >= TRIALS:
                 break
             for was_late, was_dropped in await asyncio.gather(
