@@ -23,15 +23,16 @@ sys.path.insert(0, str(ROOT))
 from tests.fixtures.make_fixtures import make_large_pdf  # noqa: E402
 
 from jobdock.app import Dock  # noqa: E402
-from jobdock.documents.text import (  # noqa: E402
+from jobdock.jobs.interrupts import Interrupt  # noqa: E402
+from jobdock.jobs.model import JobStatus, NewJob  # noqa: E402
+from jobdock.library.service import DocumentService  # noqa: E402
+from jobdock.library.text import (  # noqa: E402
     chunk_markdown,
     cleanup_with_pages,
     enrich,
     extract,
     get_embedder,
 )
-from jobdock.jobs.interrupts import Interrupt  # noqa: E402
-from jobdock.jobs.model import JobStatus, NewJob  # noqa: E402
 from jobdock.settings import Settings  # noqa: E402
 from jobdock.worker import WorkerSettings  # noqa: E402
 
@@ -68,7 +69,8 @@ async def end_to_end(pdf: bytes, embedder: str, pause: bool) -> float:
         try:
             if pause:
                 register_pausing(dock)
-            doc, job = await dock.documents.add("bench", "large.pdf", pdf, embedder=embedder)
+            doc, job = await DocumentService.of(dock).add("bench", "large.pdf", pdf,
+                                                          embedder=embedder)
             if pause:
                 await dock.admin.cancel_and_delete_job(job.id)
                 job = await dock.admin.submit(NewJob(
@@ -88,7 +90,7 @@ async def end_to_end(pdf: bytes, embedder: str, pause: bool) -> float:
 
 
 def register_pausing(dock: Dock) -> None:
-    from jobdock.documents import process
+    from jobdock.library.handlers import process
 
     def handler(ctx):  # type: ignore[no-untyped-def]
         if ctx.job.resume_count == 0:

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from jobdock import JobContext, PermanentError, TransientError, job_type
+from jobdock.library.files import document_job_prefix
 
 
 def _append(path: str, line: str) -> None:
@@ -52,11 +53,12 @@ def fail(ctx: JobContext) -> None:
     raise PermanentError(message)
 
 
-@job_type("test_process_stalling", label="Test: process a document, stall mid-embeddings")
+@job_type("test_process_stalling", label="Test: process a document, stall mid-embeddings",
+          storage_prefix=document_job_prefix)
 def process_stalling(ctx: JobContext) -> Any:
     """process_document that, on its first run, stalls halfway through the embeddings
     (after saving that safe point's cursor) and announces it, so a test can SIGKILL it."""
-    from jobdock.documents import process
+    from jobdock.library.handlers import process
 
     if not ctx.job.metadata.get("rescue_count"):
         original = ctx.safe_point

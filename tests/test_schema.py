@@ -33,7 +33,7 @@ def test_both_dialects_have_the_same_migrations() -> None:
 async def test_sqlite_schema_matches_declared(tmp_path: Path) -> None:
     store = await SqliteStore(tmp_path / "db.sqlite").open()
     try:
-        assert await store.migrate() == ["0001_background_jobs", "0002_documents"]
+        assert await store.migrate() == ["0001_background_jobs"]
         assert await store.migrate() == []  # idempotent
     finally:
         await store.close()
@@ -54,7 +54,7 @@ async def test_postgres_schema_matches_declared(pg_url: str) -> None:
 
     store = await PostgresStore(pg_url).open()
     try:
-        assert await store.migrate() == ["0001_background_jobs", "0002_documents"]
+        assert await store.migrate() == ["0001_background_jobs"]
         assert await store.migrate() == []
     finally:
         await store.close()

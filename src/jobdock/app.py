@@ -9,12 +9,11 @@ import importlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from jobdock.admin import AdminService
-from jobdock.admin.documents import DocumentService
-from jobdock.documents_wiring import DocumentRepoAdapter
 from jobdock.events import EventBus
 from jobdock.events.feeds import (
     CONTROL_CHANNEL,
@@ -23,37 +22,54 @@ from jobdock.events.feeds import (
     listen_postgres,
     poll_changes,
 )
+from jobdock.extensions import Extension, ServiceEnv
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.model import NewJob
 from jobdock.jobs.registry import Registry, default_registry
+from jobdock.jobs.services import ServiceKey
 from jobdock.settings import Settings
 from jobdock.storage import Storage, open_storage
 from jobdock.store import Store, open_store
 from jobdock.worker import Worker, WorkerSettings
-from jobdock.worker.port import WorkerPort
+from jobdock.worker.port import ServiceFactory, WorkerPort
 
 log = logging.getLogger("jobdock")
 
-BUILTIN_MODULES = ("jobdock.jobs.diagnostics", "jobdock.documents.types")
+# Loaded by default: the diagnostic job types and the document library (an extension).
+BUILTIN_MODULES = ("jobdock.jobs.diagnostics", "jobdock.library")
 
 
 class ImportFailed(Exception):
     pass
 
 
-def load_job_types(modules: list[str], registry: Registry = default_registry) -> Registry:
-    """Import jobdock's own job types and the user's modules (``--import``).
+def import_extensions(modules: list[str] | tuple[str, ...]) -> list[Extension]:
+    """Import jobdock's default modules and the user's (``--import``); return the
+    extensions among them (a module's ``extension`` object). A plain job module registers
+    its types on import, as before.
 
     User modules are looked up in the current directory first, as celery and rq workers
     do, so ``--import wordcount`` finds ``./wordcount.py`` without ``PYTHONPATH=.``.
     """
     if modules and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    for name in (*BUILTIN_MODULES, *modules):
+    extensions: dict[str, Extension] = {}
+    for name in dict.fromkeys((*BUILTIN_MODULES, *modules)):
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
         except ImportError as exc:
             raise ImportFailed(f"cannot import job module {name!r}: {exc}") from None
+        extension = getattr(module, "extension", None)
+        if isinstance(extension, Extension):
+            extensions.setdefault(extension.name, extension)
+    return list(extensions.values())
+
+
+def load_job_types(modules: list[str], registry: Registry = default_registry) -> Registry:
+    """Import the default and the user's modules and register their job types."""
+    for extension in import_extensions(modules):
+        if extension.register is not None:
+            extension.register(registry)
     return registry
 
 
@@ -64,6 +80,7 @@ class Dock:
     storage: Storage
     registry: Registry
     clock: Clock = field(default_factory=SystemClock)
+    extensions: list[Extension] = field(default_factory=list)
     bus: EventBus = field(default_factory=EventBus)
     _feed: asyncio.Task[Any] | None = None
     _follow_up_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -72,20 +89,27 @@ class Dock:
     async def open(cls, settings: Settings | None = None, *, migrate: bool = True,
                    clock: Clock | None = None, registry: Registry | None = None) -> Dock:
         settings = settings or Settings()
-        registry = load_job_types(settings.imports, registry or default_registry)
+        registry = registry or default_registry
+        extensions = import_extensions(settings.imports)
+        for extension in extensions:
+            if extension.register is not None:
+                extension.register(registry)
         store = await open_store(settings.resolved_database_url())
-        if migrate:
-            await store.migrate()
         storage = open_storage(settings.resolved_storage_url())
-        return cls(settings, store, storage, registry, clock or SystemClock())
+        dock = cls(settings, store, storage, registry, clock or SystemClock(),
+                   extensions=extensions)
+        if migrate:
+            await dock.migrate()
+        return dock
+
+    async def migrate(self) -> list[str]:
+        """Apply the engine's pending migrations, then each extension's."""
+        return await self.store.migrate([e.migrations for e in self.extensions
+                                         if e.migrations is not None])
 
     @property
     def admin(self) -> AdminService:
         return AdminService(self.store, self.storage, self.registry, self.clock)
-
-    @property
-    def documents(self) -> DocumentService:
-        return DocumentService(self.admin)
 
     def worker(self, settings: WorkerSettings | None = None) -> Worker:
         settings = settings or WorkerSettings()
@@ -96,11 +120,19 @@ class Dock:
             # No NOTIFY: running jobs' control flags are read often (one read by ids).
             settings = dataclasses.replace(settings, control_interval=0.02)
         return Worker(self.store, self.storage, self.registry, settings, bus=self.bus,
-                      clock=self.clock, services={"documents": self._document_repo})
+                      clock=self.clock, services=self._service_factories())
 
-    def _document_repo(self, port: WorkerPort) -> DocumentRepoAdapter:
-        return DocumentRepoAdapter(self.store, port.call, self.clock,
-                                   follow_up=self.queue_unless_active)
+    def _service_factories(self) -> dict[ServiceKey[object], ServiceFactory]:
+        """Each extension's typed services, built per job run from that run's port."""
+        factories: dict[ServiceKey[object], ServiceFactory] = {}
+        for extension in self.extensions:
+            for binding in extension.services:
+                def factory(port: WorkerPort, make: Callable[[ServiceEnv], object]
+                            = binding.factory) -> object:
+                    return make(ServiceEnv(self.store, self.storage, self.clock, port,
+                                           self.queue_unless_active))
+                factories[binding.key] = factory
+        return factories
 
     async def queue_unless_active(self, new: NewJob) -> str | None:
         """Submit ``new`` if its type is registered and the user has none of it active.

@@ -11,6 +11,7 @@ import pytest
 
 from jobdock.app import Dock
 from jobdock.jobs.model import JobStatus, NewJob
+from jobdock.library.service import DocumentService
 from tests.docjobs.conftest import drain, final_job
 from tests.fixtures import make_fixtures
 from tests.processes import start_worker, wait_until
@@ -23,7 +24,7 @@ async def test_sigkill_mid_embeddings_resumes_to_identical_chunks(
         dock: Dock, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pdf = tmp_path / "medium.pdf"
     make_fixtures.make_pdf(pdf, pages=12)
-    doc, first = await dock.documents.add("ann", pdf.name, pdf.read_bytes())
+    doc, first = await DocumentService.of(dock).add("ann", pdf.name, pdf.read_bytes())
     await dock.admin.cancel_and_delete_job(first.id)
 
     async def process(job_type: str, extra: dict) -> NewJob:  # type: ignore[type-arg]

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from jobdock.app import Dock
-from jobdock.documents import process as process_module
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.interrupts import Interrupt
 from jobdock.jobs.model import ErrorType, JobStatus, NewJob
+from jobdock.library.handlers import process as process_module
+from jobdock.library.service import DocumentService
 from jobdock.store import JobFilter
 from tests.docjobs.conftest import drain, final_job
 from tests.fixtures import make_fixtures
@@ -28,15 +29,15 @@ def _final(dock: Dock, doc: dict[str, Any], name: str) -> bytes:
 @pytest.mark.parametrize("name", ["report.pdf", "book.epub", "page.html", "notes.md",
                                   "plain.txt"])
 async def test_each_format_is_extracted_chunked_and_embedded(dock: Dock, sources, name) -> None:  # type: ignore[no-untyped-def]
-    doc, job = await dock.documents.add("ann", name, sources[name].read_bytes())
+    doc, job = await DocumentService.of(dock).add("ann", name, sources[name].read_bytes())
     await drain(dock)
     done = await final_job(dock, job)
     assert done.status is JobStatus.COMPLETED, done.error_message
-    doc = await dock.documents.get(doc["id"])
+    doc = await DocumentService.of(dock).get(doc["id"])
     assert doc["status"] == "completed" and doc["chunk_count"] > 0
     assert doc["markdown_available"] and doc["embeddings_available"]
     markdown = _final(dock, doc, "content.md").decode()
-    chunks = await dock.documents.chunks(doc["id"])
+    chunks = await DocumentService.of(dock).chunks(doc["id"])
     assert len(chunks) == doc["chunk_count"]
     for chunk in chunks:
         assert markdown[chunk["start_offset"]:chunk["end_offset"]] == chunk["content"]
@@ -64,14 +65,14 @@ async def test_bad_input_fails_permanently_with_a_clear_message(
     suffix = ".xyz" if needle == "support" else ".pdf"
     path = tmp_path / f"bad{suffix}"
     maker(path)
-    doc, job = await dock.documents.add("ann", path.name, path.read_bytes())
+    doc, job = await DocumentService.of(dock).add("ann", path.name, path.read_bytes())
     await drain(dock)
     failed = await final_job(dock, job)
     assert failed.status is JobStatus.FAILED
     assert failed.error_type is ErrorType.PERMANENT and failed.next_retry_at is None
     assert needle in failed.error_message.lower() and path.name in failed.error_message
-    assert await dock.documents.chunks(doc["id"]) == []
-    assert (await dock.documents.get(doc["id"]))["status"] == "failed"
+    assert await DocumentService.of(dock).chunks(doc["id"]) == []
+    assert (await DocumentService.of(dock).get(doc["id"]))["status"] == "failed"
     assert not await dock.store.job_retry_eligible(dock.clock.now())
 
 
@@ -124,7 +125,7 @@ async def _run(dock: Dock, doc: dict[str, Any], job_type: str, extra: dict[str, 
         job = await final_job(dock, job)
         assert job.resume_count == 1
     assert job.status is JobStatus.COMPLETED, job.error_message
-    return _final(dock, await dock.documents.get(doc["id"]), "chunks.json")
+    return _final(dock, await DocumentService.of(dock).get(doc["id"]), "chunks.json")
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +138,7 @@ def medium_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 @pytest.mark.parametrize("where", PAUSE_POINTS)
 async def test_pause_in_each_stage_then_resume_gives_identical_chunks(
         dock: Dock, pausing_type: str, medium_pdf: bytes, where: str) -> None:
-    doc, first = await dock.documents.add("ann", "medium.pdf", medium_pdf)
+    doc, first = await DocumentService.of(dock).add("ann", "medium.pdf", medium_pdf)
     await dock.admin.cancel_and_delete_job(first.id)
     reference = await _run(dock, doc, "process_document", {})
     resumed = await _run(dock, doc, pausing_type, {"pause_at": where})
@@ -146,13 +147,14 @@ async def test_pause_in_each_stage_then_resume_gives_identical_chunks(
 
 async def test_finalize_queues_one_detect_connections_job_when_that_type_exists(
         dock: Dock, sources) -> None:  # type: ignore[no-untyped-def]
-    _, job = await dock.documents.add("ann", "report.pdf", sources["report.pdf"].read_bytes())
+    _, job = await DocumentService.of(dock).add("ann", "report.pdf",
+                                                sources["report.pdf"].read_bytes())
     await drain(dock)
     assert (await final_job(dock, job)).output_data["connections_job_id"] is None
 
     dock.registry.job_type("detect_connections", label="Detecting connections")(lambda ctx: None)
     try:
-        jobs = [(await dock.documents.add("ann", n, sources[n].read_bytes()))[1]
+        jobs = [(await DocumentService.of(dock).add("ann", n, sources[n].read_bytes()))[1]
                 for n in ("report.pdf", "notes.md")]
         await drain(dock, types=("process_document",))
         queued = {(await final_job(dock, j)).output_data["connections_job_id"] for j in jobs}

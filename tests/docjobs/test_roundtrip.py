@@ -7,8 +7,9 @@ from io import BytesIO
 from pathlib import Path
 
 from jobdock.app import Dock
-from jobdock.documents.exporter import read_export
 from jobdock.jobs.model import JobStatus
+from jobdock.library.handlers.exporter import read_export
+from jobdock.library.service import DocumentService
 from jobdock.settings import Settings
 from tests.docjobs.conftest import drain, final_job
 
@@ -19,10 +20,10 @@ async def test_export_then_import_into_an_empty_database_keeps_the_chunks(
         dock: Dock, sources, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     docs = []
     for name in ("report.pdf", "notes.md"):
-        doc, _ = await dock.documents.add("ann", name, sources[name].read_bytes())
+        doc, _ = await DocumentService.of(dock).add("ann", name, sources[name].read_bytes())
         docs.append(doc)
     await drain(dock)
-    export = await dock.documents.export("ann", [d["id"] for d in docs])
+    export = await DocumentService.of(dock).export("ann", [d["id"] for d in docs])
     await drain(dock)
     export = await final_job(dock, export)
     assert export.status is JobStatus.COMPLETED, export.error_message
@@ -39,16 +40,16 @@ async def test_export_then_import_into_an_empty_database_keeps_the_chunks(
     try:
         imported = {}
         for old_id, files in read_export(data).items():
-            doc, job = await other.documents.import_files("bob", files, title=old_id)
+            doc, job = await DocumentService.of(other).import_files("bob", files, title=old_id)
             imported[old_id] = (doc, job)
         await drain(other)
         for original in docs:
             doc, job = imported[original["id"]]
             assert (await final_job(other, job)).status is JobStatus.COMPLETED
-            before = await dock.documents.chunks(original["id"])
-            after = await other.documents.chunks(doc["id"])
+            before = await DocumentService.of(dock).chunks(original["id"])
+            after = await DocumentService.of(other).chunks(doc["id"])
             assert [[c[k] for k in COMPARED] for c in after] == \
                 [[c[k] for k in COMPARED] for c in before]
-            assert (await other.documents.get(doc["id"]))["user_id"] == "bob"
+            assert (await DocumentService.of(other).get(doc["id"]))["user_id"] == "bob"
     finally:
         await other.close()

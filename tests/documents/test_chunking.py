@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobdock.documents.text import Chunk, chunk_markdown, count_tokens
+from jobdock.library.text import Chunk, chunk_markdown, count_tokens
 from tests.documents.test_text_pipeline import assert_chunk_invariants
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobdock.documents.text import Page, cleanup, cleanup_with_pages
+from jobdock.library.text import Page, cleanup, cleanup_with_pages
 
 WORDS = ["queue", "worker", "lease", "heartbeat", "stage", "handler", "checkpoint", "retry"]
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from jobdock.documents.text import (
+from jobdock.library.text import (
     EmbedderUnavailable,
     HashingEmbedder,
     get_embedder,
 )
-from jobdock.documents.text import minilm as minilm_module
+from jobdock.library.text import minilm as minilm_module
 from tests.documents.test_text_pipeline import HAS_MINILM as HAS_MODEL
 from tests.documents.test_text_pipeline import needs_minilm
 
@@ -138,7 +138,7 @@ def test_minilm_matches_sentence_transformers_live() -> None:  # pragma: no cove
 
 @needs_minilm
 def test_chunks_for_minilm_fit_its_window(tmp_path: Path) -> None:
-    from jobdock.documents.text import chunk_markdown, cleanup_with_pages, embedder_window, extract
+    from jobdock.library.text import chunk_markdown, cleanup_with_pages, embedder_window, extract
     from tests.fixtures import make_fixtures
 
     path = tmp_path / "handbook.pdf"

@@ -6,7 +6,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from jobdock.documents.text import chunk_markdown, document_metadata
+from jobdock.library.text import chunk_markdown, document_metadata
 
 PARAGRAPH = ("The worker claims a job, keeps its lease alive and writes a checkpoint after "
              "each stage, so that a crash loses little work. ") * 6

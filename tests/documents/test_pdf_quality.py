@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from jobdock.documents.text import chunk_markdown, cleanup, cleanup_with_pages, extract
-from jobdock.documents.text.model import Page
+from jobdock.library.text import chunk_markdown, cleanup, cleanup_with_pages, extract
+from jobdock.library.text.model import Page
 from tests.fixtures import pdf_cases
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jobdock.documents.text import (
+from jobdock.library.text import (
     CorruptDocument,
     DocumentError,
     EmptyDocument,
@@ -26,8 +26,8 @@ from jobdock.documents.text import (
     extract,
     get_embedder,
 )
-from jobdock.documents.text.metadata import terms
-from jobdock.documents.text.stopwords import STOP_WORDS
+from jobdock.library.text.metadata import terms
+from jobdock.library.text.stopwords import STOP_WORDS
 from tests.fixtures import make_fixtures
 
 TARGET, MAX = 512, 800

@@ -15,6 +15,7 @@ from typing import Any
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.diagnostics import staged_sleep
 from jobdock.jobs.errors import PermanentError, TransientError
+from jobdock.jobs.model import Job
 from jobdock.jobs.registry import default_registry
 from jobdock.jobs.retry import OperationRetry, RetryPolicy
 
@@ -102,9 +103,15 @@ def _write_files(ctx: JobContext) -> dict[str, Any]:
     return {"ok": True}
 
 
-default_registry.job_type("engine_files", stages=["extract", "chunk"])(_write_files)
+def _entity_folder(job: Job) -> str:
+    """A job type's own storage prefix: its entity's folder (like the library's documents)."""
+    return f"documents/{job.user_id}/{job.entity_id}"
+
+
+default_registry.job_type("engine_files", stages=["extract", "chunk"],
+                          storage_prefix=_entity_folder)(_write_files)
 default_registry.job_type("engine_files_kept", stages=["extract", "chunk"],
-                          keep_intermediate=True)(_write_files)
+                          keep_intermediate=True, storage_prefix=_entity_folder)(_write_files)
 
 FLAKY_CALLS: dict[str, int] = {}
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from datetime import UTC, datetime
 
 import typer
 
-from jobdock.app import Dock
-from jobdock.cli import bench, documents, jobs, types, worker
+from jobdock.app import Dock, ImportFailed, import_extensions
+from jobdock.cli import bench, jobs, types, worker
 from jobdock.cli.common import console, fail, parse_json_object, run_with_dock
 from jobdock.jobs.model import DEFAULT_MAX_RETRIES
 from jobdock.settings import Settings
@@ -20,7 +23,6 @@ app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
 )
 app.add_typer(jobs.app, name="jobs")
-app.add_typer(documents.app, name="documents")
 app.command("worker")(worker.worker)
 app.command("bench")(bench.bench)
 app.command("types")(types.types)
@@ -47,7 +49,7 @@ def migrate(ctx: typer.Context) -> None:
     """Create or upgrade the database schema."""
 
     async def go(dock: Dock) -> list[str]:
-        return await dock.store.migrate()
+        return await dock.migrate()
 
     applied = run_with_dock(ctx, go, migrate=False)
     console.print(f"applied {', '.join(applied)}" if applied else "schema is up to date")
@@ -105,7 +107,36 @@ def serve(
     serve_web(ctx.obj, host=host, port=port, worker=worker, log_level=log_level)
 
 
+_added: set[str] = set()
+
+
+def add_extension_commands(modules: list[str] | tuple[str, ...] = ()) -> None:
+    """Give each loaded extension's Typer sub-app its command (``jobdock documents …``)."""
+    for extension in import_extensions(modules):
+        if extension.cli is None or extension.name in _added:
+            continue
+        _added.add(extension.name)
+        app.add_typer(extension.cli(), name=extension.cli_name or extension.name)
+
+
+def _requested_imports(argv: list[str]) -> list[str]:
+    """``--import`` values and ``JOBDOCK_IMPORTS``, read before Typer parses (an
+    extension's commands must exist by then)."""
+    found = [m.strip() for m in os.environ.get("JOBDOCK_IMPORTS", "").split(",") if m.strip()]
+    for i, arg in enumerate(argv):
+        if arg == "--import" and i + 1 < len(argv):
+            found.append(argv[i + 1])
+        elif arg.startswith("--import="):
+            found.append(arg.split("=", 1)[1])
+    return found
+
+
+add_extension_commands()
+
+
 def main() -> None:
+    with contextlib.suppress(ImportFailed):  # reported when the command opens the Dock
+        add_extension_commands(_requested_imports(sys.argv[1:]))
     app()
 
 

@@ -17,11 +17,8 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def storage_prefix(job_id: object, user_id: str | None, entity_type: str | None,
-                   entity_id: str | None) -> str:
-    """DESIGN.md key layout: documents/{user}/{doc}/… for document jobs, else jobs/{job_id}/…"""
-    if entity_type == "document" and entity_id:
-        return f"documents/{user_id or 'anonymous'}/{entity_id}"
+def default_prefix(job_id: object) -> str:
+    """Where a job's files go unless its job type declares a ``storage_prefix``."""
     return f"jobs/{job_id}"
 
 

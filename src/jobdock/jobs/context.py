@@ -20,17 +20,18 @@ from typing import Any, Protocol, TypeVar
 from jobdock.jobs.checkpoints import (
     CheckpointRecord,
     cursor_key,
+    default_prefix,
     encode_json,
     final_key,
     intermediate_key,
     sha256_hex,
-    storage_prefix,
 )
 from jobdock.jobs.errors import ErrorRule, classify
 from jobdock.jobs.interrupts import Interrupt, JobInterrupted
 from jobdock.jobs.model import ErrorType, Job
 from jobdock.jobs.registry import Stage
 from jobdock.jobs.retry import OperationRetry
+from jobdock.jobs.services import ServiceKey
 
 log = logging.getLogger("jobdock.runtime")
 
@@ -51,7 +52,7 @@ class RuntimePort(Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
-    def service(self, name: str) -> Any: ...
+    def service(self, key: ServiceKey[T]) -> T: ...
 
     def delete_blob(self, key: str) -> None: ...
 
@@ -64,11 +65,12 @@ class JobContext:
         stages: Sequence[Stage] = (),
         error_rules: Sequence[ErrorRule] = (),
         operation_retry: OperationRetry | None = None,
+        prefix: str | None = None,
     ) -> None:
         self.job = job
         self.port = port
         self.input: dict[str, Any] = dict(job.input_data or {})
-        self.prefix = storage_prefix(job.id, job.user_id, job.entity_type, job.entity_id)
+        self.prefix = prefix or default_prefix(job.id)
         self.error_rules = tuple(error_rules)
         self.operation_retry = operation_retry or OperationRetry()
         self._lock = threading.Lock()
@@ -189,9 +191,9 @@ class JobContext:
     def read_file(self, key: str) -> bytes | None:
         return self.port.read_blob(key)
 
-    def service(self, name: str) -> Any:
-        """A service the application wired in (e.g. ``"documents"``: the document tables)."""
-        return self.port.service(name)
+    def service(self, key: ServiceKey[T]) -> T:
+        """A service an extension wired in (e.g. the library's ``DOCUMENTS`` repository)."""
+        return self.port.service(key)
 
     @property
     def checkpoints(self) -> dict[str, CheckpointRecord]:

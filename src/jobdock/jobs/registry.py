@@ -8,6 +8,7 @@ from typing import Any
 
 from jobdock.jobs.errors import ErrorRule
 from jobdock.jobs.inputs import InputModel
+from jobdock.jobs.model import Job
 from jobdock.jobs.retry import OperationRetry, RetryPolicy
 
 
@@ -29,6 +30,8 @@ class Stage:
 
 
 Handler = Callable[..., Any]
+# Where a job's files go, from the job (e.g. ``documents/{user}/{doc}``); default jobs/{id}.
+StoragePrefix = Callable[[Job], str]
 
 
 @dataclass
@@ -43,6 +46,10 @@ class JobType:
     description: str = ""
     operation_retry: OperationRetry | None = None  # ``with_retry`` backoff (default 2/4/8 s)
     input_model: InputModel | None = None  # validated at submit when given
+    storage_prefix: StoragePrefix | None = None
+
+    def prefix_for(self, job: Job) -> str | None:
+        return self.storage_prefix(job) if self.storage_prefix else None
 
 
 class UnknownJobType(LookupError):
@@ -89,6 +96,7 @@ class Registry:
         description: str = "",
         operation_retry: OperationRetry | None = None,
         input: InputModel | None = None,
+        storage_prefix: StoragePrefix | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator: register ``fn(ctx) -> dict | None`` as the handler of ``name``.
 
@@ -113,6 +121,7 @@ class Registry:
                     description=description or (fn.__doc__ or "").strip().split("\n")[0],
                     operation_retry=operation_retry,
                     input_model=input,
+                    storage_prefix=storage_prefix,
                 )
             )
             return fn

@@ -2,6 +2,8 @@
 
 from jobdock.store.base import ControlFlags, JobFilter, Store, StoreUnavailable, is_store_outage
 from jobdock.store.factory import open_store
+from jobdock.store.migrations import MigrationSet
 
-__all__ = ["ControlFlags", "JobFilter", "Store", "StoreUnavailable", "is_store_outage",
+__all__ = ["ControlFlags", "JobFilter", "MigrationSet", "Store", "StoreUnavailable",
+           "is_store_outage",
            "open_store"]

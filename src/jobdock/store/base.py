@@ -17,7 +17,7 @@ from typing import Any
 
 from jobdock.jobs.checkpoints import CheckpointRecord
 from jobdock.jobs.model import JOB_FIELDS, ErrorType, Job, JobStatus, NewJob
-from jobdock.store.documents import DocumentQueries
+from jobdock.store.migrations import MigrationSet
 
 
 class StoreUnavailable(ConnectionError):
@@ -69,7 +69,7 @@ _JSON_FIELDS = ("progress", "input_data", "output_data", "metadata")
 _TIME_FIELDS = tuple(f for f in JOB_FIELDS if f.endswith("_at"))
 
 
-class Store(DocumentQueries, ABC):
+class Store(ABC):
     dialect: str
 
     # ---- dialect hooks ------------------------------------------------------------------
@@ -83,8 +83,17 @@ class Store(DocumentQueries, ABC):
         """Run several named queries in one transaction (all or nothing)."""
 
     @abstractmethod
-    async def migrate(self) -> list[str]:
-        """Apply pending migrations; return the versions applied."""
+    async def execute(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run one statement of an extension's own named queries (committed)."""
+
+    @abstractmethod
+    async def execute_in_transaction(
+            self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        """Run several statements (sql, params) in one transaction (all or nothing)."""
+
+    @abstractmethod
+    async def migrate(self, extra: Sequence[MigrationSet] = ()) -> list[str]:
+        """Apply pending migrations (the engine's, then ``extra``); return those applied."""
 
     @abstractmethod
     async def close(self) -> None: ...

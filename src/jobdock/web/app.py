@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jinja2
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 
 from jobdock.app import Dock
+from jobdock.extensions import Extension
 from jobdock.jobs.describe import retry_note
 from jobdock.jobs.registry import Registry
-from jobdock.web import api, auth, errors, pages, partials, sse, uploads, views
+from jobdock.web import api, auth, errors, pages, partials, sse, views
 from jobdock.web.listing import StageCache
 from jobdock.web.sessions import Sessions
 from jobdock.worker import Worker, WorkerSettings
@@ -27,10 +29,19 @@ HERE = Path(__file__).parent
 log = logging.getLogger("jobdock.web")
 
 
-def make_templates(registry: Registry) -> Jinja2Templates:
-    """Jinja2 with autoescape on (the default for .html): data is never marked safe."""
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    env = templates.env
+def make_templates(registry: Registry, extensions: list[Extension] | None = None
+                   ) -> Jinja2Templates:
+    """Jinja2 with autoescape on (the default for .html): data is never marked safe.
+
+    Extensions' template folders come after the engine's; their nav entries and submit
+    panels are globals the engine's templates render."""
+    extensions = extensions or []
+    folders = [str(HERE / "templates"),
+               *(str(e.templates) for e in extensions if e.templates is not None)]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True)
+    templates = Jinja2Templates(env=env)
+    env.globals["extension_nav"] = [entry for e in extensions for entry in e.nav]
+    env.globals["submit_panels"] = [panel for e in extensions for panel in e.submit_panels]
     env.globals["type_label"] = functools.partial(views.type_label, registry)
     env.filters.update(ago=views.ago, clock=views.clock, pretty_json=views.pretty_json,
                        ago_iso=lambda value: views.ago(views.parse_time(value)))
@@ -83,13 +94,16 @@ def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool =
                          description="Watch, pause, resume, retry and cancel background jobs.")
     app.state.dock = dock
     app.state.admin_token = admin_token
-    app.state.templates = make_templates(dock.registry)
+    app.state.templates = make_templates(dock.registry, dock.extensions)
     app.state.stages = StageCache()
     app.state.sessions = Sessions()
     app.add_middleware(auth.AccessMiddleware, token=admin_token, sessions=app.state.sessions,
                        hosts=auth.allowed_hosts(allowed_hosts))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, api, sse, partials, pages, uploads):
+    for module in (auth, api, sse, partials, pages):
         app.include_router(module.router)
+    for extension in dock.extensions:
+        if extension.router is not None:
+            app.include_router(extension.router())
     errors.install(app)
     return app

@@ -19,6 +19,7 @@ from jobdock.jobs.interrupts import Interrupt, JobInterrupted
 from jobdock.jobs.model import ErrorType, Job, JobStatus
 from jobdock.jobs.registry import JobType, Registry, UnknownJobType
 from jobdock.jobs.retry import RetryPolicy
+from jobdock.jobs.services import ServiceKey
 from jobdock.storage import Storage
 from jobdock.store import Store, is_store_outage
 from jobdock.worker.completer import Completer
@@ -40,7 +41,7 @@ class RunningJob:
 class Executor:
     def __init__(self, store: Store, storage: Storage, registry: Registry, clock: Clock,
                  worker_id: str, completer: Completer,
-                 services: Mapping[str, ServiceFactory] | None = None, *,
+                 services: Mapping[ServiceKey[object], ServiceFactory] | None = None, *,
                  outage: Outage | None = None, patience: float = 30.0) -> None:
         self.store = store
         self.outage = outage or Outage(worker_id)
@@ -71,7 +72,7 @@ class Executor:
             return
         log.info("job %s started: %s", job.id, job.job_type)
         ctx = JobContext(job, running.port, job_type.stages, job_type.error_rules,
-                         job_type.operation_retry)
+                         job_type.operation_retry, job_type.prefix_for(job))
         running.ctx = ctx
         try:
             output = await self._call_handler(job_type, ctx)

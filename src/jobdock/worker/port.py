@@ -6,16 +6,17 @@ import asyncio
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from jobdock.jobs.checkpoints import CheckpointRecord
 from jobdock.jobs.clock import Clock
 from jobdock.jobs.interrupts import Interrupt, JobInterrupted
+from jobdock.jobs.services import ServiceKey, UnknownService
 from jobdock.storage import Storage
 from jobdock.store import Store
 
 T = TypeVar("T")
-ServiceFactory = Callable[["WorkerPort"], Any]
+ServiceFactory = Callable[["WorkerPort"], object]
 _CALL_TIMEOUT = 60.0
 
 
@@ -24,7 +25,7 @@ class WorkerPort:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, store: Store, storage: Storage,
                  job_id: uuid.UUID, worker_id: str, clock: Clock,
-                 services: Mapping[str, ServiceFactory] | None = None) -> None:
+                 services: Mapping[ServiceKey[object], ServiceFactory] | None = None) -> None:
         self.loop = loop
         self.store = store
         self.storage = storage
@@ -35,7 +36,7 @@ class WorkerPort:
         self._wake = threading.Event()
         self.wrote_intermediate = False
         self._service_factories = services or {}
-        self._services: dict[str, Any] = {}
+        self._services: dict[ServiceKey[object], object] = {}
 
     # ---- control ---------------------------------------------------------------------
     def interrupt(self) -> Interrupt | None:
@@ -79,12 +80,13 @@ class WorkerPort:
             self.request(Interrupt.LOST)
             raise JobInterrupted(Interrupt.LOST)
 
-    def service(self, name: str) -> Any:
-        if name not in self._services:
-            if name not in self._service_factories:
-                raise LookupError(f"no service {name!r} is wired into this worker")
-            self._services[name] = self._service_factories[name](self)
-        return self._services[name]
+    def service(self, key: ServiceKey[T]) -> T:
+        if key not in self._services:
+            if key not in self._service_factories:
+                raise UnknownService(key)
+            self._services[key] = self._service_factories[key](self)
+        # The binding paired this key with a factory of its type (see extensions.bind).
+        return cast(T, self._services[key])
 
     def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the worker's loop from the handler's thread and wait for it."""

@@ -20,6 +20,7 @@ from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.interrupts import Interrupt
 from jobdock.jobs.model import Job, JobStatus
 from jobdock.jobs.registry import Registry
+from jobdock.jobs.services import ServiceKey
 from jobdock.storage import Storage
 from jobdock.store import Store, is_store_outage
 from jobdock.worker.completer import Completer
@@ -41,7 +42,7 @@ class Worker:
     def __init__(self, store: Store, storage: Storage, registry: Registry,
                  settings: WorkerSettings | None = None, *, bus: EventBus | None = None,
                  clock: Clock | None = None, worker_id: str | None = None,
-                 services: Mapping[str, ServiceFactory] | None = None) -> None:
+                 services: Mapping[ServiceKey[object], ServiceFactory] | None = None) -> None:
         self.store = store
         self.settings = settings or WorkerSettings()
         self.bus = bus

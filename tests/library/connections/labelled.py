@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from jobdock.documents.text.embeddings import get_embedder
 from jobdock.library.connections.enrich import enrich_texts
 from jobdock.library.connections.model import Connection
 from jobdock.library.connections.table import ChunkRecord, ChunkTable
+from jobdock.library.text.embeddings import get_embedder
 
 CORPUS = Path(__file__).parent / "corpus"
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from jobdock.documents.text.stopwords import STOP_WORDS
+from jobdock.library.text.stopwords import STOP_WORDS
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]")
 # Anything that is not a word or a plain space ends a phrase (punctuation, digits, lines).

@@ -12,8 +12,9 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from jobdock.store.base import Store, StoreUnavailable
+from jobdock.store.migrations import MigrationSet, pending_steps
 from jobdock.store.postgres.pools import Pools, Unreachable
-from jobdock.store.queries import load_queries, migration_files
+from jobdock.store.queries import load_queries
 
 T = TypeVar("T")
 MIGRATIONS_TABLE = "jobdock_migrations"
@@ -97,17 +98,28 @@ class PostgresStore(Store):
                 f"the database is unavailable ({describe_conninfo(self.url)}): "
                 f"{_one_line(exc)}") from exc
 
+    async def execute(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        async def run(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            async with conn.cursor() as cur:
+                await cur.execute(sql, params, prepare=True)  # type: ignore[arg-type]
+                return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
+        return await self._run(run)
+
     async def _worker_session(self, conn: psycopg.AsyncConnection[Any]) -> None:
         for setting in WORKER_SESSION:
             await conn.execute(self.queries[setting])  # type: ignore[arg-type]
 
     async def fetch_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        return await self.execute_in_transaction([(self.queries[n], p) for n, p in steps])
+
+    async def execute_in_transaction(
+            self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
         async def run(conn: psycopg.AsyncConnection[Any]) -> list[list[dict[str, Any]]]:
             results = []
             async with conn.transaction(), conn.cursor() as cur:
-                for name, params in steps:
-                    await cur.execute(self.queries[name], params)
+                for sql, params in steps:
+                    await cur.execute(sql, params)  # type: ignore[arg-type]
                     results.append(await cur.fetchall() if cur.description else [])
             return results  # type: ignore[return-value]
         return await self._run(run)
@@ -132,7 +144,7 @@ class PostgresStore(Store):
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
     # ---- schema ---------------------------------------------------------------------------
-    async def migrate(self) -> list[str]:
+    async def migrate(self, extra: Sequence[MigrationSet] = ()) -> list[str]:
         applied: list[str] = []
         async with self.pool.connection() as conn:
             await conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
@@ -143,14 +155,13 @@ class PostgresStore(Store):
                 )
                 cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")
                 done = {r["version"] for r in await cur.fetchall()}  # type: ignore[call-overload]
-                for version, sql in migration_files("postgres"):
-                    if version in done:
-                        continue
+                for step in pending_steps("postgres", done, extra):
                     async with conn.transaction():
-                        await conn.execute(sql)  # type: ignore[arg-type]
-                        await conn.execute(
-                            f"INSERT INTO {MIGRATIONS_TABLE} (version) VALUES (%s)", (version,))
-                    applied.append(version)
+                        if step.sql:
+                            await conn.execute(step.sql)  # type: ignore[arg-type]
+                        await conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (version) "
+                                           "VALUES (%s)", (step.version,))
+                    applied.append(step.version)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
         return applied

@@ -18,7 +18,8 @@ import aiosqlite
 
 from jobdock.jobs.model import Job
 from jobdock.store.base import Store, StoreUnavailable
-from jobdock.store.queries import load_queries, migration_files
+from jobdock.store.migrations import MigrationSet, pending_steps
+from jobdock.store.queries import load_queries
 
 MIGRATIONS_TABLE = "jobdock_migrations"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: text order == time order
@@ -69,16 +70,18 @@ class SqliteStore(Store):
         return self._conn
 
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.execute(self.queries[name], params)
+
+    async def execute(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         try:
-            return await self._fetch(name, params)
+            return await self._execute(sql, params)
         except sqlite3.OperationalError as exc:
             if _is_outage(exc):
                 raise StoreUnavailable(
                     f"the SQLite database {self.path} is unavailable: {exc}") from exc
             raise
 
-    async def _fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        sql = self.queries[name]
+    async def _execute(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         async with self._lock:
             # Reads run in autocommit; writes take the write lock up front (BEGIN IMMEDIATE)
             # so two processes never both read-then-upgrade and deadlock.
@@ -99,22 +102,26 @@ class SqliteStore(Store):
 
     async def fetch_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        return await self.execute_in_transaction([(self.queries[n], p) for n, p in steps])
+
+    async def execute_in_transaction(
+            self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
         try:
-            return await self._fetch_in_transaction(steps)
+            return await self._execute_in_transaction(steps)
         except sqlite3.OperationalError as exc:
             if _is_outage(exc):
                 raise StoreUnavailable(
                     f"the SQLite database {self.path} is unavailable: {exc}") from exc
             raise
 
-    async def _fetch_in_transaction(
+    async def _execute_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
         results = []
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
-                for name, params in steps:
-                    cur = await self.conn.execute(self.queries[name], params)
+                for sql, params in steps:
+                    cur = await self.conn.execute(sql, params)
                     results.append([dict(r) for r in await cur.fetchall()])
                     await cur.close()
                 await self.conn.execute("COMMIT")
@@ -149,7 +156,7 @@ class SqliteStore(Store):
         return None if values is None else json.dumps(list(values))
 
     # ---- schema -----------------------------------------------------------------------------
-    async def migrate(self) -> list[str]:
+    async def migrate(self, extra: Sequence[MigrationSet] = ()) -> list[str]:
         applied: list[str] = []
         async with self._lock:
             conn = self.conn
@@ -160,15 +167,13 @@ class SqliteStore(Store):
                     "version text PRIMARY KEY, applied_at text NOT NULL)")
                 cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")
                 done = {r[0] for r in await cur.fetchall()}
-                for version, sql in migration_files("sqlite"):
-                    if version in done:
-                        continue
-                    for statement in _split_statements(sql):
+                for step in pending_steps("sqlite", done, extra):
+                    for statement in _split_statements(step.sql or ""):
                         await conn.execute(statement)
                     await conn.execute(
                         f"INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES (?, ?)",
-                        (version, format_time(datetime.now(UTC))))
-                    applied.append(version)
+                        (step.version, format_time(datetime.now(UTC))))
+                    applied.append(step.version)
                 await conn.execute("COMMIT")
             except BaseException:
                 await conn.execute("ROLLBACK")

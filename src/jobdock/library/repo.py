@@ -1,0 +1,36 @@
+"""What the document handlers need from the database, as a blocking interface.
+
+The library binds it (wiring.py) to the key ``DOCUMENTS``; handlers get it from
+``ctx.service(DOCUMENTS)`` and call it from their worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from jobdock.jobs.services import ServiceKey
+
+
+class DocumentRepo(Protocol):
+    def get(self, document_id: str) -> dict[str, Any] | None: ...
+
+    def create(self, *, user_id: str, title: str, source_type: str, filename: str | None,
+               storage_path: str, document_id: str | None = None) -> dict[str, Any]: ...
+
+    def set_status(self, document_id: str, status: str, error: str | None = None) -> None: ...
+
+    def set_processed(self, document_id: str, **fields: Any) -> None: ...
+
+    def replace_chunks(self, document_id: str, chunks: Sequence[dict[str, Any]]) -> int: ...
+
+    def chunks(self, document_id: str) -> list[dict[str, Any]]: ...
+
+    def queue_unless_active(self, job_type: str, input_data: dict[str, Any], *,
+                            user_id: str | None, entity_id: str | None) -> str | None:
+        """Submit a follow-up job if that type is registered and none of the user's is
+        pending or running; returns the new job's id, or None."""
+        ...
+
+
+DOCUMENTS: ServiceKey[DocumentRepo] = ServiceKey("documents")

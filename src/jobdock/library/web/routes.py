@@ -1,0 +1,51 @@
+"""Document upload: store a file and start ``process_document`` (page form and JSON API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from jobdock.admin import InvalidRequest
+from jobdock.library.service import MAX_SOURCE_BYTES, DocumentService
+from jobdock.web.context import dock_of, render
+from jobdock.web.pages import one_line, submit_context
+
+router = APIRouter()
+EMBEDDERS = ("hashing", "minilm")
+
+
+async def _add(request: Request, file: UploadFile, user_id: str,
+               embedder: str) -> tuple[dict[str, Any], Any]:
+    if embedder not in EMBEDDERS:
+        raise InvalidRequest(f"unknown embedder {embedder!r} (use {', '.join(EMBEDDERS)})")
+    data = await file.read(MAX_SOURCE_BYTES + 1)
+    if not data:
+        raise InvalidRequest(f"{file.filename or 'the upload'} is empty")
+    return await DocumentService.of(dock_of(request)).add(
+        user_id or "local", file.filename or "", data, embedder=embedder)
+
+
+@router.post("/documents", include_in_schema=False)
+async def upload_page(request: Request, file: UploadFile = File(...),
+                      user_id: str = Form("local"), embedder: str = Form("hashing")) -> Response:
+    try:
+        _, job = await _add(request, file, user_id, embedder)
+    except InvalidRequest as exc:
+        return render(request, "submit.html",
+                      {**submit_context(request, {}), "upload_error": one_line(exc)},
+                      status_code=422)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.post("/api/documents", status_code=201, tags=["documents"])
+async def upload_api(request: Request, file: UploadFile = File(...),
+                     user_id: str = Form("local"),
+                     embedder: str = Form("hashing")) -> JSONResponse:
+    """Upload a document (PDF, EPUB, HTML, Markdown, text) and start processing it."""
+    try:
+        document, job = await _add(request, file, user_id, embedder)
+    except InvalidRequest as exc:
+        return JSONResponse({"detail": one_line(exc)}, status_code=422)
+    return JSONResponse({"document": document, "job": job.to_dict()}, status_code=201)
