@@ -15,7 +15,7 @@ import os
 import statistics
 import time
 
-from jobdock.documents.text.minilm import WINDOW, load_encoder
+from jobdock.library.text.minilm import WINDOW, load_encoder
 
 SENTENCE = ("The worker claims a job from the queue, keeps its lease alive with heartbeats "
             "and writes a checkpoint after every stage so that a crash loses little work. ")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from jobdock.documents.text import extract
+from jobdock.library.text import extract
 
 
 def bare(data: bytes) -> int:

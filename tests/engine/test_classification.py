@@ -20,7 +20,7 @@ from jobdock.jobs.errors import (
     classify,
 )
 from jobdock.jobs.model import ErrorType, JobStatus, NewJob
-from tests.engine.conftest import drain
+from tests.support.engine import drain
 
 T, P, W, INVALID = ErrorType.TRANSIENT, ErrorType.PERMANENT, ErrorType.PAYWALL, ErrorType.INVALID
 

@@ -12,7 +12,7 @@ from jobdock.app import Dock
 from jobdock.settings import Settings
 from jobdock.web.auth import safe_next
 from jobdock.web.server import check_exposure, is_loopback
-from tests.web.conftest import open_client, settings_for
+from tests.support.web import open_client, settings_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 TOKEN = "s3cret-token"

@@ -16,8 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from jobdock.app import Dock
-from tests.web.conftest import LiveServer
-from tests.web.helpers import SLOW_SLEEP
+from tests.support.web import SLOW_SLEEP, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 

@@ -12,7 +12,7 @@ import pytest
 
 from jobdock.app import Dock
 from jobdock.jobs.model import NewJob
-from tests.processes import ROOT
+from tests.support.processes import ROOT
 
 NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400"]
 

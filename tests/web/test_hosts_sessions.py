@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from jobdock.web.auth import allowed_hosts, host_name
-from tests.web.conftest import LiveServer, settings_for, start_live_server
+from tests.support.web import LiveServer, settings_for, start_live_server
 
 TOKEN = "s3cret-token"
 

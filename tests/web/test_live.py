@@ -18,7 +18,7 @@ import pytest
 from jobdock.events import EventBus
 from jobdock.events.bus import JobEvent
 from jobdock.web.sse import job_changes
-from tests.web.conftest import LiveServer
+from tests.support.web import LiveServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from jobdock.app import Dock
-from tests.web.helpers import submit
+from tests.support.web import submit
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 HX = {"HX-Request": "true"}
