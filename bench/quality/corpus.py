@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CACHE = Path(__file__).with_name(".cache")
 ATTRIBUTES = re.compile(r"\s*\{[^}]*\}")  # pandoc's {#id .class}
@@ -125,14 +126,16 @@ def reference_headings(doc: Doc, path: Path) -> list[str]:
 
         titles: list[str] = []
 
+        reader = PdfReader(str(path))
+
         def walk(items: list) -> None:  # type: ignore[type-arg]
             for item in items:
                 if isinstance(item, list):
                     walk(item)
-                else:
+                elif _has_page(reader, item):  # not a bookmark that runs an action
                     titles.append(str(item.title))
 
-        walk(PdfReader(str(path)).outline)
+        walk(reader.outline)
         return titles
     source = {"html": "html", "epub": "epub", "markdown": "markdown"}[doc.kind]
     result = subprocess.run(["pandoc", "-f", source, "-t", "markdown", "--wrap=none",
@@ -140,6 +143,13 @@ def reference_headings(doc: Doc, path: Path) -> list[str]:
                             check=True, capture_output=True, text=True)
     return [_plain_title(line.lstrip("#")) for line in result.stdout.split("\n")
             if line.startswith("#") and line.lstrip("#").startswith(" ")]
+
+
+def _has_page(reader: Any, item: Any) -> bool:
+    try:
+        return reader.get_destination_page_number(item) is not None
+    except Exception:  # an action (e.g. "Next page") or a broken destination
+        return False
 
 
 def _plain_title(markdown: str) -> str:

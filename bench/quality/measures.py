@@ -124,7 +124,8 @@ def headings_found(reference: list[str], ours: str) -> tuple[int, int]:
     found = 0
     for title in (norm(t) for t in reference):
         if title and any(h == title or (len(title) >= 4 and h.endswith(title))
-                         or (len(h) >= 4 and title.endswith(h)) for h in mine):
+                         or (len(h) >= 4 and title.endswith(h))
+                         or (len(title) >= 5 and h.startswith(title)) for h in mine):
             found += 1
     return found, len([t for t in reference if norm(t)])
 

@@ -96,3 +96,31 @@ def test_front_matter_running_heads_with_roman_page_numbers_go() -> None:
     markdown = cleanup(pages, kind="pdf")
     assert "Debian Reference" not in markdown and "draft" not in markdown
     assert markdown.count("Entry") == 6
+
+
+def test_shortened_bookmarks_find_their_headings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fpdf import FPDF
+
+    from tests.fixtures.make_fixtures import FIXED_DATE
+
+    pdf = FPDF()
+    pdf.set_creation_date(FIXED_DATE)
+    for number, (bookmark, heading) in enumerate(
+            [("Summary", "Summary"), ("Tree structure", "Tree structure of bookmarks"),
+             ("Font encoding mechanism of LaTeX", "Font encoding mechanism"),
+             ("2 Strings", "2 Strings in TeX and PDF")], start=1):
+        pdf.add_page()
+        pdf.start_section(bookmark)
+        pdf.set_font("Helvetica", "B", 20)
+        pdf.cell(0, 10, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        for line in range(8):
+            pdf.cell(0, 5, f"Body line {line} of slide {number} says something plain.",
+                     new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "slides.pdf"
+    path.write_bytes(bytes(pdf.output()))
+    document = extract(path.read_bytes(), path.name)
+    markdown = cleanup_with_pages(document.pages, kind=document.format)[0]
+    assert headings(markdown) == ["Summary", "Tree structure of bookmarks",
+                                  "Font encoding mechanism",
+                                  "2 Strings in TeX and PDF"]

@@ -19,6 +19,8 @@ LARGER = 1.12  # a heading font is at least this much larger than the body font
 BOLD = 600
 MAX_HEADING_WORDS = 15
 MAX_LEVELS = 4
+SHORT_TITLE = 60
+MIN_VARIANT = 8  # letters and digits: a heading line, not a paragraph line
 ESCAPE = re.compile(r"^(\s*)([#`~])")
 NOT_ALNUM = re.compile(r"[\W_]+")
 NUMBER_WORDS = ("chapter", "appendix", "part", "i", "v", "x")
@@ -44,7 +46,7 @@ def mark_headings(pages: list[list[Line]], outline: list[OutlineEntry]) -> list[
     """One text per page: headings as ``#`` lines, everything else escaped."""
     marks: dict[tuple[int, int], tuple[int, int]] = {}  # (page, line) -> (level, lines used)
     if len(outline) >= MIN_OUTLINE:
-        marks = _outline_marks(pages, outline)
+        marks = _outline_marks(pages, outline, _body_size(pages))
     if not marks:
         marks = _font_marks(pages)
     return [_render(index, lines, marks) for index, lines in enumerate(pages)]
@@ -73,8 +75,8 @@ def norm(text: str) -> str:
     return NOT_ALNUM.sub("", text).casefold()
 
 
-def _outline_marks(pages: list[list[Line]],
-                   outline: list[OutlineEntry]) -> dict[tuple[int, int], tuple[int, int]]:
+def _outline_marks(pages: list[list[Line]], outline: list[OutlineEntry],
+                   body: float) -> dict[tuple[int, int], tuple[int, int]]:
     marks: dict[tuple[int, int], tuple[int, int]] = {}
     cursor: dict[int, int] = {}  # per page, where the previous match ended
     for entry in outline:
@@ -82,7 +84,7 @@ def _outline_marks(pages: list[list[Line]],
         for page in (entry.page, entry.page + 1):
             if not 0 <= page < len(pages):
                 continue
-            found = _find_title(pages[page], norm(entry.title), cursor.get(page, 0))
+            found = _find_title(pages[page], norm(entry.title), cursor.get(page, 0), body)
             if found is not None:
                 start, used = found
                 marks[(page, start)] = (level, used)
@@ -91,10 +93,21 @@ def _outline_marks(pages: list[list[Line]],
     return marks
 
 
-def _find_title(lines: list[Line], title: str, start: int) -> tuple[int, int] | None:
-    """The first line at or after ``start`` that is the title (maybe numbered, maybe wrapped)."""
+def _find_title(lines: list[Line], title: str, start: int,
+                body: float) -> tuple[int, int] | None:
+    """The first line at or after ``start`` that is the title (maybe numbered, maybe wrapped;
+    set large, it may also be a longer or shorter form of the bookmark)."""
     if not title:
         return None
+    exact = _exact_title(lines, title, start)
+    if exact is not None or not body:
+        return exact
+    return next(((index, 1) for index in range(start, len(lines))
+                 if lines[index].size >= body * LARGER
+                 and _variant(norm(lines[index].text), title)), None)
+
+
+def _exact_title(lines: list[Line], title: str, start: int) -> tuple[int, int] | None:
     for index in range(start, len(lines)):
         joined = ""
         for used in range(1, 4):
@@ -117,7 +130,16 @@ def _same_title(line: str, title: str) -> bool:
         return bool(NUMBER_PREFIX.match(line[: -len(title)]))
     if title.endswith(line) and len(line) >= 4:  # the bookmark carries the number
         return bool(NUMBER_PREFIX.match(title[: -len(line)]))
-    return False
+    # a numbered bookmark that shortens its heading: "2 Strings" for "2 Strings in TeX"
+    return title[:1].isdigit() and len(title) >= 5 and line.startswith(title) and \
+        len(line) <= SHORT_TITLE
+
+
+def _variant(line: str, title: str) -> bool:
+    """"Tree structure of bookmarks" for the bookmark "Tree structure", or the reverse."""
+    shorter, longer = sorted((line, title), key=len)
+    return len(shorter) >= MIN_VARIANT and longer.startswith(shorter) and \
+        len(longer) <= SHORT_TITLE
 
 
 def _numbered_prefix(line: str, title: str) -> bool:
