@@ -34,25 +34,37 @@ WORKLOADS = {
 }
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
-    return total / TICKS
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and of its children it has waited for."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / TICKS
 
 
 def host_cpu(rig: Rig) -> dict[str, float]:
-    groups: dict[str, float] = {"postgres": 0.0, "objectstore": 0.0, "workers": 0.0}
+    """CPU seconds so far of Postgres, SeaweedFS, the S3 proxy and the workers."""
+    groups = dict.fromkeys(("postgres", "seaweedfs", "s3_proxy", "workers"), 0.0)
     for name, host in rig.net.hosts.items():
-        key = {"pg": "postgres", "s3": "objectstore"}.get(name, "workers" if name[0] == "w"
-                                                        and name[1:].isdigit() else None)
-        if key:
-            groups[key] += cpu_seconds(host.pids())
+        for pid in host.pids():
+            if name == "pg":
+                key = "postgres"
+            elif name == "s3":
+                key = "seaweedfs" if _comm(pid) == "weed" else "s3_proxy"
+            elif name[0] == "w" and name[1:].isdigit():
+                key = "workers"
+            else:
+                continue
+            groups[key] += cpu_seconds(pid)
     return groups
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 async def drain(rig: Rig, dock: Dock, observer: Observer, workload: str, n_jobs: int,
@@ -69,6 +81,7 @@ async def drain(rig: Rig, dock: Dock, observer: Observer, workload: str, n_jobs:
     wait_for(lambda: all("started" in p.read_text() for p in logs if p.exists()) and
              all(p.exists() for p in logs), 60, "the workers to start")
     before_cpu, before_done = host_cpu(rig), observer.counts()["completed"]
+    before_db = db_activity(observer)
     await dock.admin.submit_many([NewJob(job_type, {"seed": i, **params})
                                   for i in range(n_jobs)])
     start = time.monotonic()
@@ -77,7 +90,7 @@ async def drain(rig: Rig, dock: Dock, observer: Observer, workload: str, n_jobs:
             raise TimeoutError(f"{workload} x{processes}: drain took over 600 s")
         await asyncio.sleep(0.05)
     seconds = time.monotonic() - start
-    after_cpu = host_cpu(rig)
+    after_cpu, after_db = host_cpu(rig), db_activity(observer)
     for p in procs:
         p.terminate()
     for p in procs:
@@ -86,7 +99,20 @@ async def drain(rig: Rig, dock: Dock, observer: Observer, workload: str, n_jobs:
         log.unlink()
     await dock.admin.clear_completed_jobs()
     cpu = {k: round((after_cpu[k] - before_cpu[k]) / n_jobs * 1000, 2) for k in after_cpu}
-    return {"seconds": seconds, "jobs_per_s": n_jobs / seconds, "cpu_s_per_1000_jobs": cpu}
+    per_job = {k: round((after_db[k] - before_db[k]) / n_jobs, 1) for k in after_db}
+    return {"seconds": seconds, "jobs_per_s": n_jobs / seconds, "cpu_s_per_1000_jobs": cpu,
+            "postgres_per_job": per_job}
+
+
+def db_activity(observer: Observer) -> dict[str, float]:
+    """Commits, WAL bytes and table bytes of the rig's database so far."""
+    row = observer.conn.execute(
+        "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),"
+        " pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'),"
+        " pg_total_relation_size('background_jobs') + "
+        " pg_total_relation_size('background_job_files')").fetchone()
+    assert row is not None
+    return {"commits": float(row[0]), "wal_bytes": float(row[1]), "table_bytes": float(row[2])}
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -112,7 +138,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 row = {"workload": workload, "processes": processes,
                        "median_jobs_per_s": round(statistics.median(rates), 1),
                        "min": round(min(rates), 1), "max": round(max(rates), 1),
-                       "cpu_s_per_1000_jobs": runs[len(runs) // 2]["cpu_s_per_1000_jobs"]}
+                       "cpu_s_per_1000_jobs": runs[len(runs) // 2]["cpu_s_per_1000_jobs"],
+                       "postgres_per_job": runs[len(runs) // 2].get("postgres_per_job")}
                 results["rows"].append(row)
                 print(json.dumps(row), flush=True)
         observer.close()
