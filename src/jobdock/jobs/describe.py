@@ -7,6 +7,17 @@ from datetime import datetime
 from jobdock.jobs.model import Job, JobStatus
 
 
+def job_title(job: Job) -> str:
+    """The title a job carries (a document's), else its entity, else the short id."""
+    for source in (job.metadata, job.input_data):
+        title = source.get("title") if isinstance(source, dict) else None
+        if isinstance(title, str) and title.strip():
+            return title.strip()
+    if job.entity_type or job.entity_id:
+        return f"{job.entity_type or 'entity'} {job.entity_id or ''}".strip()
+    return f"job {str(job.id)[:8]}"
+
+
 def is_retrying(job: Job) -> bool:
     """A failed job the retry scheduler will pick up again (not a failure for good)."""
     return (job.status is JobStatus.FAILED and job.next_retry_at is not None

@@ -1,20 +1,28 @@
-"""``jobdock documents …``: add, list, show, export and import documents."""
+"""``jobdock documents …``: add, list, show, delete, export and import documents."""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import sys
 import zipfile
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from jobdock.app import Dock
-from jobdock.cli.common import console, fail, print_json, run_with_dock
+from jobdock.cli.common import (
+    EXIT_UNAVAILABLE,
+    console,
+    err_console,
+    fail,
+    print_json,
+    run_with_dock,
+)
 from jobdock.cli.watch import watch_jobs
+from jobdock.jobs.describe import job_title
 from jobdock.jobs.model import Job
+from jobdock.library.render import chunk_text, document_grid, document_line, documents_table
 from jobdock.library.service import DocumentService
 from jobdock.worker import WorkerSettings
 
@@ -27,6 +35,8 @@ WAIT_OPTION = typer.Option(False, "--wait", help="Show live progress until the j
 
 
 async def _follow(dock: Dock, jobs: list[Job], run: bool, wait: bool) -> None:
+    """With --run/--wait: show progress until the jobs finish; a failure prints its reason
+    and the command exits 1."""
     if not (run or wait):
         return
     worker_task = None
@@ -37,6 +47,14 @@ async def _follow(dock: Dock, jobs: list[Job], run: bool, wait: bool) -> None:
         await watch_jobs(dock, str(job.id), 0.5)
     if worker_task is not None:
         await worker_task
+    failed = [j for j in [await dock.admin.get_job(job.id) for job in jobs]
+              if j.status != "completed"]
+    for job in failed:
+        reason = f"[{job.error_type}] {job.error_message}" if job.error_message else job.status
+        err_console.print(f"[bold red]error:[/] {escape(job_title(job))} ({job.job_type} "
+                          f"{job.id}): {escape(str(reason))}", highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(EXIT_UNAVAILABLE)
 
 
 @app.command("add")
@@ -51,7 +69,8 @@ def add(ctx: typer.Context, files: list[Path] = typer.Argument(..., exists=True,
         for path in files:
             doc, job = await DocumentService.of(dock).add(user_id, path.name, path.read_bytes(),
                                                 embedder=embedder)
-            console.print(f"{escape(path.name)}: document {doc['id']}, job {job.id}")
+            console.print(f"{escape(path.name)}: document {doc['id']}, job {job.id}",
+                          soft_wrap=True)
             jobs.append(job)
         await _follow(dock, jobs, run, wait)
 
@@ -61,20 +80,17 @@ def add(ctx: typer.Context, files: list[Path] = typer.Argument(..., exists=True,
 @app.command("list")
 def list_documents(ctx: typer.Context, user_id: str | None = typer.Option(None, "--user-id"),
                    as_json: bool = typer.Option(False, "--json")) -> None:
-    """List documents, newest first."""
+    """List documents, newest first: a table at a terminal, one tab-separated line per
+    document (id, status, type, chunks, user, title) when piped."""
 
     async def go(dock: Dock) -> None:
         docs = await DocumentService.of(dock).list_documents(user_id)
         if as_json:
             print_json(docs)
-            return
-        table = Table(show_edge=False, header_style="bold")
-        for column in ("id", "title", "type", "status", "chunks", "user"):
-            table.add_column(column, no_wrap=column == "id")
-        for d in docs:
-            table.add_row(d["id"], escape(d["title"]), d["source_type"], d["status"],
-                          str(d["chunk_count"]), escape(d["user_id"]))
-        console.print(table)
+        elif not console.is_terminal:
+            sys.stdout.write("".join(document_line(d) + "\n" for d in docs))
+        else:
+            console.print(documents_table(docs) if docs else "no documents")
 
     run_with_dock(ctx, go)
 
@@ -83,17 +99,19 @@ def list_documents(ctx: typer.Context, user_id: str | None = typer.Option(None, 
 def show(ctx: typer.Context, document_id: str,
          chunks: bool = typer.Option(False, "--chunks", help="Include the chunks."),
          as_json: bool = typer.Option(False, "--json")) -> None:
-    """Show one document."""
+    """Show one document (and with --chunks, each chunk's place, words and text)."""
 
     async def go(dock: Dock) -> None:
-        doc = await DocumentService.of(dock).get(document_id)
+        service = DocumentService.of(dock)
+        doc = await service.get(document_id)
         if chunks:
-            doc["chunks"] = await DocumentService.of(dock).chunks(document_id)
+            doc["chunks"] = await service.chunks(document_id)
         if as_json:
             print_json(doc)
-        else:
-            for key, value in doc.items():
-                console.print(f"[bold]{key}[/]: {escape(str(value))}")
+            return
+        console.print(document_grid(doc))
+        for chunk in doc.get("chunks", []):
+            console.print(chunk_text(chunk), highlight=False)
 
     run_with_dock(ctx, go)
 
@@ -124,24 +142,48 @@ def export(ctx: typer.Context, document_ids: list[str] = typer.Argument(...),
 def import_zip(ctx: typer.Context, zip_file: Path = typer.Argument(..., exists=True),
                user_id: str = USER_OPTION,
                strategy: str = typer.Option("replace", "--strategy",
-                                            help="skip, replace or merge_smart."),
+                                            help="For documents already here: skip, replace "
+                                                 "or merge_smart."),
                wait: bool = WAIT_OPTION, run: bool = RUN_OPTION) -> None:
-    """Import the documents of an export ZIP."""
-    from jobdock.library.handlers.exporter import read_export
+    """Import the documents of an export ZIP (they keep their ids, titles and details)."""
+    from jobdock.library.handlers.exporter import read_export_documents
 
     try:
-        bundle = read_export(zip_file.read_bytes())
+        bundle = read_export_documents(zip_file.read_bytes())
     except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
         fail(f"{zip_file} is not a jobdock export: {exc}")
 
     async def go(dock: Dock) -> None:
         jobs = []
-        for old_id, files in bundle.items():
-            manifest = json.loads(files.get("manifest.json", b"{}"))
-            doc, job = await DocumentService.of(dock).import_files(
-                user_id, files, title=manifest.get("title") or old_id, strategy=strategy)
-            console.print(f"{old_id} → document {doc['id']}, job {job.id}")
+        service = DocumentService.of(dock)
+        for info, files in bundle:
+            doc, job = await service.import_files(
+                user_id, files, title=info.get("title") or info["id"], strategy=strategy,
+                document_id=info["id"], info=info)
+            name = escape(doc["title"])
+            if job is None:
+                console.print(f"{name}: already here as document {doc['id']}; skipped",
+                              soft_wrap=True)
+                continue
+            console.print(f"{name}: document {doc['id']}, job {job.id}", soft_wrap=True)
             jobs.append(job)
         await _follow(dock, jobs, run, wait)
+
+    run_with_dock(ctx, go)
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, document_ids: list[str] = typer.Argument(...),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Delete documents with their chunks and stored files."""
+
+    async def go(dock: Dock) -> None:
+        results = [await DocumentService.of(dock).delete(doc_id) for doc_id in document_ids]
+        if as_json:
+            print_json(results)
+            return
+        for r in results:
+            console.print(f"deleted {escape(r['title'])} ({r['id']}): {r['chunks_deleted']} "
+                          f"chunk(s), {r['files_deleted']} file(s)", highlight=False)
 
     run_with_dock(ctx, go)

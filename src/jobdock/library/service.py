@@ -13,9 +13,10 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from jobdock.admin import AdminService, InvalidRequest
-from jobdock.jobs.model import Job, NewJob
+from jobdock.jobs.model import Job, JobStatus, NewJob
 from jobdock.library.files import document_prefix, source_key
 from jobdock.library.store.repository import DocumentStore
+from jobdock.store import JobFilter
 
 if TYPE_CHECKING:
     from jobdock.app import Dock
@@ -26,6 +27,8 @@ MAX_SOURCE_BYTES = 200 * 1024 * 1024
 # user ids become storage path segments: keep them to a safe, readable alphabet
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
+IMPORT_STRATEGIES = ("skip", "replace", "merge_smart")
+IN_FLIGHT = (JobStatus.PENDING.value, JobStatus.PROCESSING.value, JobStatus.PAUSED.value)
 
 
 def check_user_id(user_id: str) -> str:
@@ -66,7 +69,8 @@ class DocumentService:
             now=self.admin.clock.now())
         job = await self.admin.submit(NewJob(
             "process_document", {"document_id": document_id, "embedder": embedder},
-            user_id=user_id, entity_type="document", entity_id=document_id))
+            user_id=user_id, entity_type="document", entity_id=document_id,
+            metadata={"title": doc["title"]}))  # the UI titles the job by its document
         return doc, job
 
     async def list_documents(self, user_id: str | None = None,
@@ -85,29 +89,80 @@ class DocumentService:
     async def export(self, user_id: str, document_ids: list[str]) -> Job:
         for doc_id in document_ids:
             await self.get(doc_id, user_id)
+        titles = [(await self.get(doc_id, user_id))["title"] for doc_id in document_ids]
+        title = titles[0] if len(titles) == 1 else f"{titles[0]} and {len(titles) - 1} more"
         return await self.admin.submit(NewJob(
             "export_documents", {"document_ids": document_ids}, user_id=user_id,
-            entity_type="document", entity_id=document_ids[0]))
+            entity_type="document", entity_id=document_ids[0], metadata={"title": title}))
 
     async def import_files(self, user_id: str, files: dict[str, bytes], *, title: str,
                            strategy: str = "replace", document_id: str | None = None,
-                           embedder: str | None = None) -> tuple[dict[str, Any], Job]:
-        """Store a document's final files (e.g. from an export) and start importing them."""
+                           embedder: str | None = None, info: dict[str, Any] | None = None
+                           ) -> tuple[dict[str, Any], Job | None]:
+        """Store a document's final files (e.g. from an export) and start importing them.
+
+        ``document_id`` (the exported id) is kept unless another user owns it, so importing
+        the same ZIP again meets the same documents: ``skip`` leaves an existing one alone
+        (no job: None), ``replace`` and ``merge_smart`` re-import its chunks. ``info`` (the
+        export manifest's entry) restores the source type, file name, page count, embedder
+        and metadata (outline).
+        """
         check_user_id(user_id)
+        if strategy not in IMPORT_STRATEGIES:
+            raise InvalidRequest(f"unknown strategy {strategy!r} (use "
+                                 f"{', '.join(IMPORT_STRATEGIES)})")
         if "chunks.json" not in files:
             raise InvalidRequest("an import needs a chunks.json")
+        info = info or {}
+        existing = await self.store.document_get(document_id) if document_id else None
+        if existing is not None and existing["user_id"] != user_id:
+            existing, document_id = None, None  # someone else's: import as a new document
+        if existing is not None and strategy == "skip":
+            return existing, None
         document_id = document_id or str(uuid.uuid4())
         prefix = document_prefix(user_id, document_id)
         for name, data in files.items():
             await asyncio.to_thread(self.storage.put, f"{prefix}/{name}", data)
-        doc = await self.store.document_get(document_id)
-        if doc is None:
-            doc = await self.store.document_insert(
-                user_id=user_id, title=title, source_type="import", filename=None,
-                storage_path=f"{prefix}/chunks.json", document_id=document_id,
-                now=self.admin.clock.now())
+        doc = existing or await self._insert_imported(user_id, document_id, title, info)
         job = await self.admin.submit(NewJob(
             "import_document", {"document_id": document_id, "strategy": strategy,
                                 "source_prefix": prefix, "embedder": embedder},
-            user_id=user_id, entity_type="document", entity_id=document_id))
+            user_id=user_id, entity_type="document", entity_id=document_id,
+            metadata={"title": doc["title"]}))
         return doc, job
+
+    async def _insert_imported(self, user_id: str, document_id: str, title: str,
+                               info: dict[str, Any]) -> dict[str, Any]:
+        now = self.admin.clock.now()
+        doc = await self.store.document_insert(
+            user_id=user_id, title=info.get("title") or title,
+            source_type=info.get("source_type") or "import", filename=info.get("filename"),
+            storage_path=f"{document_prefix(user_id, document_id)}/chunks.json",
+            document_id=document_id, now=now,
+            metadata=info.get("metadata") if isinstance(info.get("metadata"), dict) else None)
+        if info.get("page_count") is not None or info.get("embedder"):
+            await self.store.document_set_processed(
+                document_id, now, page_count=info.get("page_count"),
+                word_count=info.get("word_count"), embedder=info.get("embedder"))
+            doc = await self.get(document_id)
+        return doc
+
+    async def delete(self, document_id: str, user_id: str | None = None) -> dict[str, Any]:
+        """Delete a document, its chunks and every file stored under it.
+
+        Refused while one of its jobs is pending, running or paused (cancel that first).
+        """
+        doc = await self.get(document_id, user_id)
+        busy = [j for j in await self.admin.list_jobs(JobFilter(
+                    statuses=IN_FLIGHT, user_id=doc["user_id"], limit=500))
+                if j.entity_id == document_id]
+        if busy:
+            raise InvalidRequest(f"document {document_id} has a {busy[0].status} job "
+                                 f"{busy[0].id} ({busy[0].job_type}); cancel it first")
+        prefix = document_prefix(doc["user_id"], document_id)
+        keys = await asyncio.to_thread(self.storage.list, prefix + "/")
+        files = await asyncio.to_thread(self.storage.delete_many, keys)
+        chunks = doc.get("chunk_count") or 0
+        await self.store.document_delete(document_id)
+        return {"id": document_id, "title": doc["title"], "deleted": True,
+                "chunks_deleted": chunks, "files_deleted": files}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from jobdock.jobs.describe import job_title as job_title  # the templates' job_title
 from jobdock.jobs.model import Job, JobStatus
 from jobdock.jobs.registry import Registry
 
@@ -17,17 +18,6 @@ STATUSES = tuple(s.value for s in JobStatus)
 
 def type_label(registry: Registry, job_type: str) -> str:
     return registry.get(job_type).label if job_type in registry else job_type
-
-
-def job_title(job: Job) -> str:
-    """The document title when there is one, else the entity, else the short id."""
-    for source in (job.metadata, job.input_data):
-        title = source.get("title") if isinstance(source, dict) else None
-        if isinstance(title, str) and title.strip():
-            return title.strip()
-    if job.entity_type or job.entity_id:
-        return f"{job.entity_type or 'entity'} {job.entity_id or ''}".strip()
-    return f"job {str(job.id)[:8]}"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -20,6 +20,9 @@ from jobdock.library.repo import DOCUMENTS, DocumentRepo
 STAGES = (Stage("metadata", 5), Stage("creating_zip", 5), Stage("processing_documents", 70),
           Stage("finalizing", 5), Stage("generating", 5), Stage("saving", 5), Stage("url", 3),
           Stage("complete", 2))
+# What an import restores besides the files (the top-level manifest carries it per document).
+EXPORTED_FIELDS = ("id", "title", "source_type", "filename", "user_id", "created_at",
+                   "page_count", "word_count", "embedder", "metadata")
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # zip entries carry a fixed time: same input, same bytes
 
 
@@ -49,7 +52,7 @@ def _metadata(repo: DocumentRepo, ids: list[str], user_id: str) -> list[dict[str
         doc = repo.get(doc_id)
         if doc is None or doc["user_id"] != user_id:
             raise PermanentError(f"document {doc_id} does not exist for user {user_id}")
-        docs.append({k: doc[k] for k in ("id", "title", "source_type", "user_id", "created_at")})
+        docs.append({k: doc.get(k) for k in EXPORTED_FIELDS})
     return docs
 
 
@@ -103,10 +106,23 @@ def _save(ctx: JobContext, user_id: str, name: str) -> str:
 
 def read_export(data: bytes) -> dict[str, dict[str, bytes]]:
     """A ZIP made by this module, as {document_id: {file name: bytes}} (for imports)."""
-    out: dict[str, dict[str, bytes]] = {}
+    return {info["id"]: files for info, files in read_export_documents(data)}
+
+
+def read_export_documents(data: bytes) -> list[tuple[dict[str, Any], dict[str, bytes]]]:
+    """Each exported document: (what the manifest says of it, {file name: bytes}).
+
+    Older exports name fewer fields; the document's own manifest.json fills in what it has.
+    """
+    out = []
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         manifest = json.loads(zf.read("manifest.json"))
+        names = set(zf.namelist())
         for doc in manifest["documents"]:
-            out[doc["id"]] = {name: zf.read(f"{doc['id']}/{name}") for name in FINAL_FILES
-                              if f"{doc['id']}/{name}" in zf.namelist()}
+            files = {name: zf.read(f"{doc['id']}/{name}") for name in FINAL_FILES
+                     if f"{doc['id']}/{name}" in names}
+            own = json.loads(files.get("manifest.json", b"{}"))
+            info = {**{k: own.get(k) for k in ("title", "source_type", "filename", "embedder")
+                       if own.get(k)}, **{k: v for k, v in doc.items() if v is not None}}
+            out.append((info, files))
     return out

@@ -37,7 +37,9 @@ def import_document(ctx: JobContext) -> dict[str, Any]:
         incoming = [{**c, "id": chunk_id(document_id, int(c["chunk_index"]))} for c in incoming]
     result = ctx.run_stage("strategy", _apply, repo, document_id, strategy, incoming)
     regenerated = ctx.run_stage("embeddings", _embeddings, ctx, repo, document_id, raw)
-    return ctx.run_stage("complete", _complete, repo, document_id, strategy, result, regenerated)
+    embedder = str(ctx.input.get("embedder") or raw.get("embedder") or "") or None
+    return ctx.run_stage("complete", _complete, repo, document_id, strategy, result, regenerated,
+                         embedder)
 
 
 def _read(ctx: JobContext, doc: dict[str, Any]) -> dict[str, Any]:
@@ -91,12 +93,13 @@ def _embeddings(ctx: JobContext, repo: DocumentRepo, document_id: str,
 
 
 def _complete(repo: DocumentRepo, document_id: str, strategy: str, result: dict[str, int],
-              regenerated: int) -> dict[str, Any]:
-    chunks = repo.chunks(document_id)
+              regenerated: int, embedder: str | None) -> dict[str, Any]:
+    chunks, doc = repo.chunks(document_id), repo.get(document_id) or {}
     repo.set_processed(document_id, chunk_count=len(chunks),
                        word_count=sum(int(c.get("word_count") or 0) for c in chunks),
                        markdown_available=True,
-                       embeddings_available=all(c.get("embedding") for c in chunks))
+                       embeddings_available=all(c.get("embedding") for c in chunks),
+                       page_count=doc.get("page_count"), embedder=embedder or doc.get("embedder"))
     repo.set_status(document_id, "completed")
     return {"success": True, "document_id": document_id, "strategy": strategy,
             "imported": result["imported"], "regenerated_embeddings": regenerated}
