@@ -49,3 +49,25 @@ async def upload_api(request: Request, file: UploadFile = File(...),
     except InvalidRequest as exc:
         return JSONResponse({"detail": one_line(exc)}, status_code=422)
     return JSONResponse({"document": document, "job": job.to_dict()}, status_code=201)
+
+
+@router.post("/library/documents/{document_id}/delete", include_in_schema=False)
+async def delete_page(request: Request, document_id: str) -> Response:
+    """The Library's Delete button: the document, its chunks and files; back to the list."""
+    try:
+        await DocumentService.of(dock_of(request)).delete(document_id)
+    except InvalidRequest as exc:
+        return render(request, "error.html", {"message": one_line(exc)}, status_code=409
+                      if "first" in str(exc) else 404)
+    return RedirectResponse("/library", status_code=303)
+
+
+@router.delete("/api/documents/{document_id}", tags=["documents"])
+async def delete_api(request: Request, document_id: str) -> JSONResponse:
+    """Delete a document with its chunks and stored files (409 while a job of its runs)."""
+    try:
+        result = await DocumentService.of(dock_of(request)).delete(document_id)
+    except InvalidRequest as exc:
+        status = 409 if "first" in str(exc) else 404
+        return JSONResponse({"detail": one_line(exc)}, status_code=status)
+    return JSONResponse(result)
