@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import zipfile
 from pathlib import Path
 
 import typer
@@ -146,12 +145,14 @@ def import_zip(ctx: typer.Context, zip_file: Path = typer.Argument(..., exists=T
                                                  "or merge_smart."),
                wait: bool = WAIT_OPTION, run: bool = RUN_OPTION) -> None:
     """Import the documents of an export ZIP (they keep their ids, titles and details)."""
-    from jobdock.library.handlers.exporter import read_export_documents
+    from jobdock.library.import_bundle import ImportRefused, read_bundle_documents
 
     try:
-        bundle = read_export_documents(zip_file.read_bytes())
-    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
-        fail(f"{zip_file} is not a jobdock export: {exc}")
+        bundle = read_bundle_documents(zip_file.read_bytes())
+    except ImportRefused as exc:
+        fail(f"{zip_file} is not a jobdock export it can import: {exc}")
+    except OSError as exc:
+        fail(f"{zip_file} cannot be read: {exc}")
 
     async def go(dock: Dock) -> None:
         jobs = []

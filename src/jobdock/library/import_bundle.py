@@ -145,6 +145,31 @@ def read_manifest(zf: zipfile.ZipFile, budget: _Budget) -> ExportManifest:
 def read_bundle(data: bytes, limits: ImportLimits | None = None
                 ) -> dict[str, tuple[str | None, dict[str, bytes]]]:
     """{document id: (title, {file name: bytes})} of an export ZIP, all checked."""
+    return {info["id"]: (info.get("title"), files)
+            for info, files in read_bundle_documents(data, limits)}
+
+
+# What an import may take over from the manifest (anything else in it is ignored).
+_INFO_FIELDS = {"title": str, "source_type": str, "filename": str, "page_count": int,
+                "word_count": int, "embedder": str, "metadata": dict}
+
+
+def _info(entry: _Entry, own: dict[str, Any]) -> dict[str, Any]:
+    """The document's details: the export manifest's entry, else its own manifest.json;
+    values of the wrong type are dropped (they are not trusted)."""
+    # the export manifest is written from the database row: it wins over the document's own
+    merged = {**own, **(entry.model_extra or {}), "title": entry.title or own.get("title")}
+    info: dict[str, Any] = {"id": entry.id}
+    for key, kind in _INFO_FIELDS.items():
+        value = merged.get(key)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            info[key] = value
+    return info
+
+
+def read_bundle_documents(data: bytes, limits: ImportLimits | None = None
+                          ) -> list[tuple[dict[str, Any], dict[str, bytes]]]:
+    """Each document of an export ZIP, all checked: (its details, {file name: bytes})."""
     budget = _Budget(limits or ImportLimits())
     with _open(data, budget.limits) as zf:
         manifest = read_manifest(zf, budget)
@@ -153,20 +178,19 @@ def read_bundle(data: bytes, limits: ImportLimits | None = None
             for name in DOCUMENT_FILES:
                 if f"{entry.id}/{name}" in names:
                     budget.check_declared(zf.getinfo(f"{entry.id}/{name}"))
-        out: dict[str, tuple[str | None, dict[str, bytes]]] = {}
+        out: list[tuple[dict[str, Any], dict[str, bytes]]] = []
         for entry in manifest.documents:
             files = {name: budget.read(zf, zf.getinfo(f"{entry.id}/{name}"))
                      for name in DOCUMENT_FILES if f"{entry.id}/{name}" in names}
             if "chunks.json" not in files:
                 raise ImportRefused(f"document {entry.id} has no chunks.json in the archive")
-            title = entry.title
+            own: dict[str, Any] = {}
             if "manifest.json" in files:
                 try:
                     own = DocumentManifest.model_validate(
-                        _json(files["manifest.json"], f"{entry.id}/manifest.json"))
+                        _json(files["manifest.json"], f"{entry.id}/manifest.json")).model_dump()
                 except ValidationError as exc:
                     raise ImportRefused(f"{entry.id}/manifest.json does not match the schema: "
                                         f"{_describe(exc)}") from None
-                title = own.title or title
-            out[entry.id] = (title, files)
+            out.append((_info(entry, own), files))
     return out

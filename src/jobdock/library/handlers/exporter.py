@@ -106,23 +106,10 @@ def _save(ctx: JobContext, user_id: str, name: str) -> str:
 
 def read_export(data: bytes) -> dict[str, dict[str, bytes]]:
     """A ZIP made by this module, as {document_id: {file name: bytes}} (for imports)."""
-    return {info["id"]: files for info, files in read_export_documents(data)}
-
-
-def read_export_documents(data: bytes) -> list[tuple[dict[str, Any], dict[str, bytes]]]:
-    """Each exported document: (what the manifest says of it, {file name: bytes}).
-
-    Older exports name fewer fields; the document's own manifest.json fills in what it has.
-    """
-    out = []
+    out: dict[str, dict[str, bytes]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         manifest = json.loads(zf.read("manifest.json"))
-        names = set(zf.namelist())
         for doc in manifest["documents"]:
-            files = {name: zf.read(f"{doc['id']}/{name}") for name in FINAL_FILES
-                     if f"{doc['id']}/{name}" in names}
-            own = json.loads(files.get("manifest.json", b"{}"))
-            info = {**{k: own.get(k) for k in ("title", "source_type", "filename", "embedder")
-                       if own.get(k)}, **{k: v for k, v in doc.items() if v is not None}}
-            out.append((info, files))
+            out[doc["id"]] = {name: zf.read(f"{doc['id']}/{name}") for name in FINAL_FILES
+                              if f"{doc['id']}/{name}" in zf.namelist()}
     return out
