@@ -26,8 +26,6 @@ pytestmark = pytest.mark.postgres
 assert jobtypes.rig_staged  # registers the rig's job types
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a run that lost its job still writes a "
-                   "checkpoint file (write_blob is not fenced by job ownership)")
 async def test_a_rescued_run_writes_no_file(pg_url: str, tmp_path: Path) -> None:
     import tests.multihost.jobtypes  # noqa: F401
     from jobdock.settings import Settings

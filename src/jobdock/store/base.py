@@ -358,6 +358,13 @@ class Store(ABC):
     async def file_add(self, job_id: uuid.UUID, key: str, final: bool) -> None:
         await self.fetch("file_add", {"job_id": self.enc_id(job_id), "key": key, "final": final})
 
+    async def file_add_owned(self, job_id: uuid.UUID, worker_id: str, key: str,
+                             final: bool) -> bool:
+        """``file_add`` fenced by ownership: False (nothing recorded) when the job is no
+        longer running on ``worker_id``."""
+        return await self._changed("file_add_owned", {
+            "job_id": self.enc_id(job_id), "worker_id": worker_id, "key": key, "final": final})
+
     async def file_list(self, job_id: uuid.UUID) -> list[tuple[str, bool]]:
         rows = await self.fetch("file_list", {"job_id": self.enc_id(job_id)})
         return [(r["key"], bool(r["final"])) for r in rows]

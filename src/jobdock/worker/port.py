@@ -57,14 +57,24 @@ class WorkerPort:
         if self._interrupt is Interrupt.LOST:
             raise JobInterrupted(Interrupt.LOST)
         # Record the key before writing it: a crash in between leaves a record of a
-        # missing file (harmless), never an orphan file nobody will delete.
-        self._call(self.store.file_add(self.job_id, key, final))
+        # missing file (harmless), never an orphan file nobody will delete. The record is
+        # fenced by ownership: a run that lost its job (rescued while its worker was cut
+        # off) learns it here, before it writes anything.
+        if not self._call(self.store.file_add_owned(self.job_id, self.worker_id, key, final)):
+            self.request(Interrupt.LOST)
+            raise JobInterrupted(Interrupt.LOST)
         self.storage.put(key, data)
         if not final:
             self.wrote_intermediate = True
 
     def delete_blob(self, key: str) -> None:
-        """Delete a file this job wrote earlier (a superseded checkpoint)."""
+        """Delete a file this job wrote earlier (a superseded checkpoint), only while the
+        job is still this run's: a new owner may be resuming from that very file."""
+        alive = self._call(self.store.job_heartbeat(self.worker_id, [self.job_id],
+                                                    self.clock.now()))
+        if self.job_id not in alive:
+            self.request(Interrupt.LOST)
+            raise JobInterrupted(Interrupt.LOST)
         self.storage.delete(key)
         self._call(self.store.file_forget(self.job_id, [key]))
 

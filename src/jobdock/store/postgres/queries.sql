@@ -324,6 +324,15 @@ WHERE updated_at > %(since)s ORDER BY updated_at LIMIT %(limit)s;
 INSERT INTO background_job_files (job_id, key, final) VALUES (%(job_id)s, %(key)s, %(final)s)
 ON CONFLICT (job_id, key) DO UPDATE SET final = background_job_files.final OR EXCLUDED.final;
 
+-- name: file_add_owned
+-- Remember a storage key a running job is about to write, only while its worker still owns
+-- it (a run that lost its job, rescued while its worker was cut off, writes nothing).
+INSERT INTO background_job_files (job_id, key, final)
+SELECT id, %(key)s, %(final)s FROM background_jobs
+WHERE id = %(job_id)s AND status = 'processing' AND worker_id = %(worker_id)s
+ON CONFLICT (job_id, key) DO UPDATE SET final = background_job_files.final OR EXCLUDED.final
+RETURNING job_id;
+
 -- name: file_list
 -- The storage keys a job wrote.
 SELECT key, final FROM background_job_files WHERE job_id = %(job_id)s ORDER BY key;

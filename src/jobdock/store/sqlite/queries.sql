@@ -307,6 +307,15 @@ WHERE updated_at > :since ORDER BY updated_at LIMIT :limit;
 INSERT INTO background_job_files (job_id, key, final) VALUES (:job_id, :key, :final)
 ON CONFLICT (job_id, key) DO UPDATE SET final = background_job_files.final OR excluded.final;
 
+-- name: file_add_owned
+-- Remember a storage key a running job is about to write, only while its worker still owns
+-- it (a run that lost its job, rescued while its worker was cut off, writes nothing).
+INSERT INTO background_job_files (job_id, key, final)
+SELECT id, :key, :final FROM background_jobs
+WHERE id = :job_id AND status = 'processing' AND worker_id = :worker_id
+ON CONFLICT (job_id, key) DO UPDATE SET final = background_job_files.final OR excluded.final
+RETURNING job_id;
+
 -- name: file_list
 -- The storage keys a job wrote.
 SELECT key, final FROM background_job_files WHERE job_id = :job_id ORDER BY key;
