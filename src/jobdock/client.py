@@ -63,10 +63,13 @@ class AsyncClient:
     async def submit(self, job_type: str, input_data: dict[str, Any] | None = None, *,
                      user_id: str | None = None, entity_type: str | None = None,
                      entity_id: str | None = None, priority: int = 0,
-                     max_retries: int | None = None, run_at: datetime | None = None) -> uuid.UUID:
+                     max_retries: int | None = None, run_at: datetime | None = None,
+                     **features: Any) -> uuid.UUID:
+        """Submit one job. ``features``: ``queue``, ``unique_key``, ``unique_window``,
+        ``unique_statuses``, ``after`` (ids); a duplicate returns the existing job's id."""
         job = await self.dock.admin.submit(self.new_job(
             job_type, input_data, user_id=user_id, entity_type=entity_type, entity_id=entity_id,
-            priority=priority, max_retries=max_retries, run_at=run_at))
+            priority=priority, max_retries=max_retries, run_at=run_at, **features))
         return job.id
 
     async def submit_many(self, jobs: Sequence[NewJob]) -> list[uuid.UUID]:

@@ -14,8 +14,10 @@ from jobdock.store.sqlite.store import SqliteStore
 
 DECLARED_INDEXES = {
     "background_jobs_claim_idx", "background_jobs_active_idx", "background_jobs_retry_idx",
-    "background_jobs_created_idx", "background_jobs_user_idx",
+    "background_jobs_created_idx", "background_jobs_user_idx", "background_jobs_limited_idx",
+    "background_jobs_unique_idx",
 }
+MIGRATIONS = ["0001_background_jobs", "0004_engine_features"]
 SQLITE_ONLY_INDEXES = {"background_jobs_updated_idx"}  # its change feed polls updated_at
 
 
@@ -33,7 +35,7 @@ def test_both_dialects_have_the_same_migrations() -> None:
 async def test_sqlite_schema_matches_declared(tmp_path: Path) -> None:
     store = await SqliteStore(tmp_path / "db.sqlite").open()
     try:
-        assert await store.migrate() == ["0001_background_jobs"]
+        assert await store.migrate() == MIGRATIONS
         assert await store.migrate() == []  # idempotent
     finally:
         await store.close()
@@ -54,7 +56,7 @@ async def test_postgres_schema_matches_declared(pg_url: str) -> None:
 
     store = await PostgresStore(pg_url).open()
     try:
-        assert await store.migrate() == ["0001_background_jobs"]
+        assert await store.migrate() == MIGRATIONS
         assert await store.migrate() == []
     finally:
         await store.close()

@@ -23,7 +23,9 @@ EXAMPLES = 60
 def test_no_input_causes_a_server_error(idle_server_any: LiveServer) -> None:
     schema = schemathesis.openapi.from_url(idle_server_any.url + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 12  # list, submit, clear, get, 5 actions, counts, types, upload
+    # list, submit, clear, get, 5 actions, counts, types, upload; schedules (3), limits (2),
+    # workers, bulk, metrics
+    assert len(operations) == 20
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)

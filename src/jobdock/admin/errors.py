@@ -6,7 +6,8 @@ import uuid
 
 from jobdock.jobs.states import IllegalTransition
 
-__all__ = ["AdminError", "IllegalTransition", "InvalidRequest", "JobKeptChanging", "JobNotFound"]
+__all__ = ["AdminError", "IllegalTransition", "InvalidRequest", "JobKeptChanging", "JobNotFound",
+           "ScheduleNotFound"]
 
 
 class AdminError(Exception):
@@ -17,6 +18,12 @@ class JobNotFound(AdminError, LookupError):
     def __init__(self, job_id: uuid.UUID | str) -> None:
         self.job_id = job_id
         super().__init__(f"no job with id {job_id}")
+
+
+class ScheduleNotFound(AdminError, LookupError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"no schedule named {name!r}")
 
 
 class InvalidRequest(AdminError, ValueError):

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from jobdock.admin.engine import EngineAdmin
 from jobdock.admin.errors import InvalidRequest, JobKeptChanging, JobNotFound
 from jobdock.jobfiles import delete_job_files
 from jobdock.jobs.clock import Clock, SystemClock
@@ -21,6 +22,7 @@ from jobdock.jobs.inputs import InputInvalid, validate_input
 from jobdock.jobs.model import ACTIVE_STATUSES, Job, JobStatus, NewJob
 from jobdock.jobs.registry import Registry
 from jobdock.jobs.states import check_action
+from jobdock.jobs.unique import BadUnique, encode_statuses
 from jobdock.storage import Storage
 from jobdock.store import JobFilter, Store
 
@@ -44,7 +46,7 @@ def non_finite_number(value: Any, path: str = "") -> str | None:
     return None
 
 
-class AdminService:
+class AdminService(EngineAdmin):
     def __init__(self, store: Store, storage: Storage, registry: Registry,
                  clock: Clock | None = None) -> None:
         self.store = store
@@ -72,10 +74,42 @@ class AdminService:
                 new = dataclasses.replace(new, input_data=validate_input(model, new.input_data))
             except InputInvalid as exc:
                 raise InvalidRequest(f"invalid input for {new.job_type}: {exc}") from None
-        return new
+        return self._with_type_defaults(new)
+
+    def _with_type_defaults(self, new: NewJob) -> NewJob:
+        """The type's queue, and its unique key when it declares one (a submit's own wins)."""
+        declared = self.registry.get(new.job_type)
+        changes: dict[str, Any] = {}
+        if new.queue is None:
+            changes["queue"] = declared.queue
+        if new.unique_key is None and declared.unique is not None:
+            changes["unique_key"] = declared.unique.key_for(new.job_type, new.user_id,
+                                                            new.input_data)
+            changes["unique_window"] = declared.unique.window
+            changes["unique_statuses"] = declared.unique.statuses
+        try:
+            encode_statuses(changes.get("unique_statuses", new.unique_statuses))
+            if new.unique_window is not None and new.unique_window <= 0:
+                raise BadUnique("a unique window must be positive")
+        except BadUnique as exc:
+            raise InvalidRequest(str(exc)) from None
+        return dataclasses.replace(new, **changes) if changes else new
 
     async def submit(self, new: NewJob) -> Job:
-        return await self.store.job_insert(self.validate(new), self.clock.now())
+        """Submit a job; a duplicate of a unique one returns the job that holds the key."""
+        return (await self.submit_unique(new))[0]
+
+    async def submit_unique(self, new: NewJob) -> tuple[Job, bool]:
+        """Submit; returns ``(job, inserted)`` (False: an existing job holds the unique key)."""
+        new = self.validate(new)
+        if new.after:
+            missing = [str(i) for i in new.after if await self.store.job_get(i) is None]
+            if missing:
+                raise InvalidRequest(f"no job with id {missing[0]} to wait for")
+        return await self.store.job_insert_or_existing(new, self.clock.now())
+
+    async def dependencies(self, job_id: uuid.UUID | str) -> list[dict[str, Any]]:
+        return await self.store.job_dependencies(parse_job_id(job_id))
 
     async def submit_unless_active(self, new: NewJob) -> Job | None:
         """Submit ``new`` unless the user already has a job of its type pending or running."""

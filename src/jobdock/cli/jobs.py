@@ -175,3 +175,30 @@ def watch(ctx: typer.Context, job_id: str | None = typer.Argument(
     from jobdock.cli.watch import watch_jobs
 
     run_with_dock(ctx, lambda dock: watch_jobs(dock, job_id, interval))
+
+
+@app.command("bulk")
+def bulk(
+    ctx: typer.Context,
+    action: str = typer.Argument(..., help="pause, resume, cancel or retry."),
+    status: list[str] = typer.Option([], "--status", help="Filter by status (repeatable)."),
+    job_type: str | None = typer.Option(None, "--type", help="Filter by job type."),
+    stage: str | None = typer.Option(None, "--stage", help="Filter by current stage."),
+    user_id: str | None = typer.Option(None, "--user-id", help="Only this user's jobs."),
+    text: str | None = typer.Option(None, "--search", help="Text search."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Apply an action to every job the filters select (in batches; each job's own rules
+    apply: a job the action does not fit is skipped)."""
+    f = JobFilter(statuses=tuple(status) or None, job_type=job_type, stage=stage,
+                  user_id=user_id, text=text)
+
+    async def go(dock: Dock) -> None:
+        result = await dock.admin.bulk(action, f)
+        if as_json:
+            print_json(result)
+        else:
+            console.print(f"{action}: {result['done']} of {result['matched']} matching job(s),"
+                          f" {result['skipped']} skipped")
+
+    run_with_dock(ctx, go)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import typer
 
 from jobdock.app import Dock, ImportFailed, import_extensions
-from jobdock.cli import bench, jobs, types, worker
+from jobdock.cli import bench, jobs, limits, schedules, types, worker
 from jobdock.cli.common import console, fail, parse_json_object, run_with_dock
 from jobdock.jobs.model import DEFAULT_MAX_RETRIES
 from jobdock.settings import Settings
@@ -26,6 +26,9 @@ app.add_typer(jobs.app, name="jobs")
 app.command("worker")(worker.worker)
 app.command("bench")(bench.bench)
 app.command("types")(types.types)
+app.add_typer(schedules.app, name="schedules")
+app.add_typer(limits.app, name="limits")
+app.command("workers")(limits.workers)
 
 
 @app.callback()
@@ -69,8 +72,16 @@ def submit(
                                     f"{DEFAULT_MAX_RETRIES})."),
     run_at: datetime | None = typer.Option(None, "--run-at", help="Start no earlier than this "
                                            "(ISO 8601; UTC if no zone)."),
+    queue: str | None = typer.Option(None, "--queue", help="Queue (default: the type's)."),
+    unique_key: str | None = typer.Option(None, "--unique-key", help="A duplicate submit "
+                                          "returns the job holding this key."),
+    unique_window: float | None = typer.Option(None, "--unique-window",
+                                               help="Seconds the key holds (a bucket)."),
+    after: list[str] = typer.Option([], "--after", help="Start once this job completed "
+                                    "(repeatable)."),
 ) -> None:
     """Submit one job and print its id."""
+    from jobdock.admin.service import parse_job_id
     from jobdock.client import AsyncClient
 
     payload = parse_json_object(input_json)
@@ -81,7 +92,9 @@ def submit(
         client = AsyncClient(dock)
         new = client.new_job(job_type, payload, user_id=user_id, entity_type=entity_type,
                              entity_id=entity_id, priority=priority, max_retries=max_retries,
-                             run_at=run_at)
+                             run_at=run_at, queue=queue, unique_key=unique_key,
+                             unique_window=unique_window,
+                             after=tuple(parse_job_id(a) for a in after))
         return str((await dock.admin.submit(new)).id)
 
     print(run_with_dock(ctx, go))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 
 import typer
 
 from jobdock.app import Dock
 from jobdock.cli.common import fail, run_with_dock
+from jobdock.jobs.observe import configure_logging
 from jobdock.worker import WorkerSettings
 
 
@@ -19,6 +19,7 @@ def worker(
                                     help="Jobs run at once."),
     burst: bool = typer.Option(False, "--burst", help="Drain the queue, then exit."),
     types: str | None = typer.Option(None, "--types", help="Only these job types (a,b)."),
+    queues: str | None = typer.Option(None, "--queues", help="Only these queues (a,b)."),
     grace: float = typer.Option(10.0, "--grace", help="Seconds running jobs get to reach a "
                                                       "safe point on shutdown."),
     heartbeat_timeout: float = typer.Option(30.0, "--heartbeat-timeout",
@@ -27,12 +28,17 @@ def worker(
     wait_for_database: float = typer.Option(
         60.0, "--wait-for-database", min=0,
         help="Seconds to wait for an unreachable database at start (0: fail at once)."),
+    log_format: str = typer.Option("text", "--log-format", help="text or json (one object "
+                                   "per line, with job_id, job_type and stage)."),
 ) -> None:
     """Run a worker: claim jobs and run their handlers, N at a time."""
-    logging.basicConfig(level=log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if log_format not in ("text", "json"):
+        fail("--log-format is text or json")
+    configure_logging(log_level, log_format)
     type_list = tuple(t.strip() for t in types.split(",") if t.strip()) if types else None
+    queue_list = tuple(q.strip() for q in queues.split(",") if q.strip()) if queues else None
     settings = WorkerSettings(concurrency=concurrency, burst=burst, types=type_list,
+                              queues=queue_list,
                               shutdown_grace=grace, heartbeat_timeout=heartbeat_timeout,
                               heartbeat_interval=min(5.0, heartbeat_timeout / 3))
 

@@ -29,6 +29,7 @@ from jobdock.jobs.checkpoints import (
 from jobdock.jobs.errors import ErrorRule, classify
 from jobdock.jobs.interrupts import Interrupt, JobInterrupted
 from jobdock.jobs.model import ErrorType, Job
+from jobdock.jobs.observe import stage_scope
 from jobdock.jobs.registry import Stage
 from jobdock.jobs.retry import OperationRetry
 from jobdock.jobs.services import ServiceKey
@@ -104,9 +105,10 @@ class JobContext:
         if loaded is not _UNSET:
             self._results[name] = loaded
             return loaded  # type: ignore[no-any-return]
-        self._begin_stage(name)
-        result = fn(*args)
-        self.save_stage_result(name, result)
+        with stage_scope(name):
+            self._begin_stage(name)
+            result = fn(*args)
+            self.save_stage_result(name, result)
         self.cursor = None
         self._results[name] = result
         return result

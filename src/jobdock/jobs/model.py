@@ -49,6 +49,13 @@ class NewJob:
     run_at: datetime | None = None
     metadata: JSON = field(default_factory=dict)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    queue: str | None = None  # None: the job type's queue ("default" unless declared)
+    # uniqueness: a duplicate (same key, in one of the statuses, within the window) is not
+    # inserted; the submit returns the existing job instead. See jobs/unique.py.
+    unique_key: str | None = None
+    unique_window: float | None = None  # seconds; the key holds for one window bucket
+    unique_statuses: tuple[str, ...] | None = None
+    after: tuple[uuid.UUID, ...] = ()  # start only when all of these completed
 
 
 @dataclass
@@ -85,6 +92,12 @@ class Job:
     last_checkpoint_path: str | None
     last_checkpoint_stage: str | None
     checkpoint_hash: str | None
+    queue: str = "default"
+    unique_key: str | None = None
+    unique_statuses: str | None = None
+    limited: bool = False  # a concurrency limit or a fair queue applies (gated claim)
+    deps_pending: int = 0  # jobs this one still waits for
+    has_dependents: bool = False
 
     @property
     def is_terminal(self) -> bool:

@@ -9,7 +9,9 @@ from typing import Any
 from jobdock.jobs.errors import ErrorRule
 from jobdock.jobs.inputs import InputModel
 from jobdock.jobs.model import Job
+from jobdock.jobs.periodic import Schedule
 from jobdock.jobs.retry import OperationRetry, RetryPolicy
+from jobdock.jobs.unique import Unique
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class JobType:
 
     def prefix_for(self, job: Job) -> str | None:
         return self.storage_prefix(job) if self.storage_prefix else None
+    queue: str = "default"
+    concurrency_limit: int | None = None  # most running at once across all workers
+    unique: Unique | None = None
 
 
 class UnknownJobType(LookupError):
@@ -63,6 +68,7 @@ class UnknownJobType(LookupError):
 class Registry:
     def __init__(self) -> None:
         self._types: dict[str, JobType] = {}
+        self._schedules: dict[str, Schedule] = {}
 
     def add(self, job_type: JobType) -> JobType:
         self._types[job_type.name] = job_type
@@ -76,6 +82,18 @@ class Registry:
 
     def __contains__(self, name: object) -> bool:
         return name in self._types
+
+    def add_schedule(self, schedule: Schedule) -> Schedule:
+        """Declare a periodic job in code; workers write it to the schedules table."""
+        self._schedules[schedule.name] = schedule
+        return schedule
+
+    def schedules(self) -> list[Schedule]:
+        return [self._schedules[n] for n in sorted(self._schedules)]
+
+    def limits(self) -> dict[str, int]:
+        return {t.name: t.concurrency_limit for t in self._types.values()
+                if t.concurrency_limit is not None}
 
     def names(self) -> list[str]:
         return sorted(self._types)
@@ -97,11 +115,18 @@ class Registry:
         operation_retry: OperationRetry | None = None,
         input: InputModel | None = None,
         storage_prefix: StoragePrefix | None = None,
+        queue: str = "default",
+        concurrency_limit: int | None = None,
+        unique: Unique | None = None,
+        schedules: Sequence[Schedule] = (),
     ) -> Callable[[Handler], Handler]:
         """Decorator: register ``fn(ctx) -> dict | None`` as the handler of ``name``.
 
         ``input``: a pydantic model of the job's input; submissions that do not match it
         are refused (CLI exit 2, API 422) and the handler reads ``ctx.input`` as validated.
+        ``queue`` names its queue; ``concurrency_limit`` caps how many run at once in the
+        whole system; ``unique`` makes duplicate submits return the existing job;
+        ``schedules`` enqueue it periodically (see ``jobs.periodic.Schedule``).
         """
         policy = retry or RetryPolicy()
         if max_retries is not None:
@@ -122,8 +147,13 @@ class Registry:
                     operation_retry=operation_retry,
                     input_model=input,
                     storage_prefix=storage_prefix,
+                    queue=queue,
+                    concurrency_limit=concurrency_limit,
+                    unique=unique,
                 )
             )
+            for schedule in schedules:
+                self.add_schedule(schedule)
             return fn
 
         return register

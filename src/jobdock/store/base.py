@@ -17,6 +17,8 @@ from typing import Any
 
 from jobdock.jobs.checkpoints import CheckpointRecord
 from jobdock.jobs.model import JOB_FIELDS, ErrorType, Job, JobStatus, NewJob
+from jobdock.jobs.unique import bucketed_key, encode_statuses
+from jobdock.store.features import FeatureQueries
 from jobdock.store.migrations import MigrationSet
 
 
@@ -69,7 +71,7 @@ _JSON_FIELDS = ("progress", "input_data", "output_data", "metadata")
 _TIME_FIELDS = tuple(f for f in JOB_FIELDS if f.endswith("_at"))
 
 
-class Store(ABC):
+class Store(FeatureQueries, ABC):
     dialect: str
 
     # ---- dialect hooks ------------------------------------------------------------------
@@ -126,6 +128,8 @@ class Store(ABC):
             values[name] = self.dec_time(row[name])
         values["status"] = JobStatus(row["status"])
         values["error_type"] = ErrorType(row["error_type"]) if row["error_type"] else None
+        values["limited"] = bool(values["limited"])
+        values["has_dependents"] = bool(values["has_dependents"])
         values["progress"] = values["progress"] or {}
         values["input_data"] = values["input_data"] or {}
         values["metadata"] = values["metadata"] or {}
@@ -146,18 +150,44 @@ class Store(ABC):
 
     # ---- inserting ------------------------------------------------------------------------
     def _new_job_params(self, new: NewJob, now: datetime) -> dict[str, Any]:
+        unique_key = bucketed_key(new.unique_key, new.unique_window, now) \
+            if new.unique_key else None
         return {
             "id": self.enc_id(new.id), "user_id": new.user_id, "job_type": new.job_type,
             "entity_type": new.entity_type, "entity_id": new.entity_id,
             "input_data": self.enc_json(new.input_data), "metadata": self.enc_json(new.metadata),
             "max_retries": new.max_retries, "priority": new.priority,
             "run_at": self.enc_time(new.run_at or now), "now": self.enc_time(now),
+            "queue": new.queue or "default", "unique_key": unique_key,
+            "unique_statuses": encode_statuses(new.unique_statuses) if unique_key else None,
+            "after": self.enc_list([str(i) for i in new.after]) if new.after else None,
         }
 
     async def job_insert(self, new: NewJob, now: datetime) -> Job:
-        job = await self._one_job("job_insert", self._new_job_params(new, now))
-        assert job is not None
+        job, _ = await self.job_insert_or_existing(new, now)
         return job
+
+    async def job_insert_or_existing(self, new: NewJob, now: datetime) -> tuple[Job, bool]:
+        """Insert ``new``; with a unique key already held, return that job instead.
+
+        Returns ``(job, inserted)``. The unique index decides (atomic across processes);
+        when the holder leaves its unique statuses between the conflict and the read,
+        the insert is tried again.
+        """
+        params = self._new_job_params(new, now)
+        for _ in range(20):
+            if new.after:
+                steps = [("job_mark_has_dependents", {"after": params["after"]}),
+                         ("job_insert", params), ("job_deps_insert", params)]
+                rows = (await self.fetch_in_transaction(steps))[1]
+            else:
+                rows = await self.fetch("job_insert", params)
+            if rows:
+                return self.row_to_job(rows[0]), True
+            existing = await self._one_job("job_get_unique", {"unique_key": params["unique_key"]})
+            if existing is not None:
+                return existing, False
+        raise RuntimeError(f"unique key {params['unique_key']!r} kept changing hands")
 
     async def job_insert_unless_active(self, new: NewJob, now: datetime) -> Job | None:
         """Insert ``new`` unless its user has a job of that type pending or running."""
@@ -171,6 +201,7 @@ class Store(ABC):
             row = asdict(new)
             row["id"] = str(new.id)
             row["run_at"] = new.run_at.isoformat() if new.run_at else None
+            row["queue"] = new.queue or "default"
             rows.append(row)
         await self.fetch("job_insert_many", {"rows": self.enc_json(rows),
                                              "now": self.enc_time(now)})
@@ -210,10 +241,15 @@ class Store(ABC):
 
     # ---- the worker's verbs -----------------------------------------------------------------
     async def job_claim(self, worker_id: str, limit: int, types: Sequence[str] | None,
-                        now: datetime) -> list[Job]:
-        jobs = await self._jobs("job_claim", {
-            "worker_id": worker_id, "limit": limit, "types": self.enc_list(types),
-            "now": self.enc_time(now)})
+                        now: datetime, queues: Sequence[str] | None = None) -> list[Job]:
+        """The plain claim, then (for free slots left) the gated claim of limited jobs."""
+        params = {"worker_id": worker_id, "limit": limit, "types": self.enc_list(types),
+                  "queues": self.enc_list(queues), "now": self.enc_time(now)}
+        jobs = await self._jobs("job_claim", params)
+        if len(jobs) < limit and await self.fetch("job_limited_due_exists", params):
+            params["limit"] = limit - len(jobs)
+            steps = [("claim_gate", {}), ("job_claim_limited", params)]
+            jobs += [self.row_to_job(r) for r in (await self.fetch_in_transaction(steps))[1]]
         jobs.sort(key=lambda j: (-j.priority, j.created_at, str(j.id)))
         return jobs
 

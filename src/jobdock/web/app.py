@@ -20,7 +20,7 @@ from jobdock.app import Dock
 from jobdock.extensions import Extension
 from jobdock.jobs.describe import retry_note
 from jobdock.jobs.registry import Registry
-from jobdock.web import api, auth, errors, pages, partials, sse, views
+from jobdock.web import api, auth, engine_api, engine_pages, errors, pages, partials, sse, views
 from jobdock.web.listing import StageCache
 from jobdock.web.sessions import Sessions
 from jobdock.worker import Worker, WorkerSettings
@@ -100,10 +100,11 @@ def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool =
     app.add_middleware(auth.AccessMiddleware, token=admin_token, sessions=app.state.sessions,
                        hosts=auth.allowed_hosts(allowed_hosts))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, api, sse, partials, pages):
+    for module in (auth, engine_api, api, sse, partials, engine_pages, pages):
         app.include_router(module.router)
     for extension in dock.extensions:
         if extension.router is not None:
             app.include_router(extension.router())
+    app.include_router(engine_api.metrics_router)
     errors.install(app)
     return app

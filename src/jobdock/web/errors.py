@@ -11,7 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from jobdock.admin.errors import IllegalTransition, InvalidRequest, JobNotFound
+from jobdock.admin.errors import (
+    IllegalTransition,
+    InvalidRequest,
+    JobNotFound,
+    ScheduleNotFound,
+)
 from jobdock.storage import StorageError, StorageUnavailable
 from jobdock.store import StoreUnavailable
 
@@ -84,6 +89,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StorageUnavailable, storage_down)
     app.add_exception_handler(StorageError, storage_failed)
     app.add_exception_handler(JobNotFound, not_found)
+    app.add_exception_handler(ScheduleNotFound, not_found)
     app.add_exception_handler(IllegalTransition, conflict)
     app.add_exception_handler(InvalidRequest, invalid)
     app.add_exception_handler(RequestValidationError, validation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 import traceback
@@ -17,6 +18,7 @@ from jobdock.jobs.context import JobContext
 from jobdock.jobs.errors import Classification, classify
 from jobdock.jobs.interrupts import Interrupt, JobInterrupted
 from jobdock.jobs.model import ErrorType, Job, JobStatus
+from jobdock.jobs.observe import job_scope
 from jobdock.jobs.registry import JobType, Registry, UnknownJobType
 from jobdock.jobs.retry import RetryPolicy
 from jobdock.jobs.services import ServiceKey
@@ -60,6 +62,10 @@ class Executor:
         return RunningJob(job, port)
 
     async def run(self, running: RunningJob) -> None:
+        with job_scope(running.job.id, running.job.job_type):
+            await self._run(running)
+
+    async def _run(self, running: RunningJob) -> None:
         job = running.job
         try:
             job_type = self.registry.get(job.job_type)
@@ -90,7 +96,8 @@ class Executor:
     async def _call_handler(self, job_type: JobType, ctx: JobContext) -> Any:
         if inspect.iscoroutinefunction(job_type.handler):
             return await job_type.handler(ctx)
-        return await run_in_daemon_thread(job_type.handler, ctx)
+        # the thread runs in a copy of this context: logs and spans know the job
+        return await run_in_daemon_thread(contextvars.copy_context().run, job_type.handler, ctx)
 
     # ---- outcomes ---------------------------------------------------------------------------
     async def _complete(self, running: RunningJob, job_type: JobType, output: Any) -> None:

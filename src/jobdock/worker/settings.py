@@ -9,6 +9,7 @@ from dataclasses import dataclass
 class WorkerSettings:
     concurrency: int = 10
     types: tuple[str, ...] | None = None  # only claim these job types
+    queues: tuple[str, ...] | None = None  # only claim from these queues
     burst: bool = False  # drain the queue, then exit
     poll_interval: float = 1.0  # backstop when no wake-up arrives
     sync_interval: float = 0.25  # progress writes and pause/cancel checks, per worker

@@ -13,6 +13,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from datetime import timedelta
 from typing import Any
 
 from jobdock.events import EventBus, JobEvent
@@ -28,6 +29,7 @@ from jobdock.worker.executor import Executor, RunningJob
 from jobdock.worker.maintenance import Rescuer, RetryScheduler
 from jobdock.worker.outage import Outage
 from jobdock.worker.port import ServiceFactory
+from jobdock.worker.scheduler import PeriodicEnqueuer
 from jobdock.worker.settings import WorkerSettings
 
 log = logging.getLogger("jobdock.worker")
@@ -58,6 +60,8 @@ class Worker:
                                  patience=patience)
         self.rescuer = Rescuer(store, self.clock, self.settings.heartbeat_timeout)
         self.retry_scheduler = RetryScheduler(store, self.clock)
+        self.enqueuer = PeriodicEnqueuer(store, self.clock, registry)
+        self.started_at = self.clock.now()
         self.running: dict[uuid.UUID, RunningJob] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -76,7 +80,8 @@ class Worker:
             return 0
         async with self._claiming:  # a reconcile must not see a claim half registered
             jobs = await self.outage.call(lambda: self.store.job_claim(
-                self.worker_id, free, self.settings.types, self.clock.now()))
+                self.worker_id, free, self.settings.types, self.clock.now(),
+                self.settings.queues))
             self._start(jobs)
         self.jobs_started += len(jobs)
         return len(jobs)
@@ -106,11 +111,16 @@ class Worker:
     async def run(self) -> None:
         """Work until ``stop()`` (or, in burst mode, until the queue is empty)."""
         log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
+        await self._announce()
+        if self.settings.maintenance:
+            await self.enqueuer.declare()
         helpers = [asyncio.create_task(loop()) for loop in self._helper_loops()]
         try:
             await self._claim_loop()
         finally:
             await self._shutdown()
+            with contextlib.suppress(Exception):
+                await self.store.worker_remove(self.worker_id)
             self._finished.set()
             for task in helpers:
                 task.cancel()
@@ -266,8 +276,19 @@ class Worker:
             elif flag.pause_requested:
                 running.port.request(Interrupt.PAUSE)
 
+    def info(self) -> dict[str, Any]:
+        host, pid = socket.gethostname(), os.getpid()
+        return {"id": self.worker_id, "host": host, "pid": pid,
+                "concurrency": self.settings.concurrency,
+                "queues": list(self.settings.queues) if self.settings.queues else None,
+                "types": list(self.settings.types) if self.settings.types else None}
+
+    async def _announce(self) -> None:
+        await self.store.worker_announce(self.info(), len(self.running), self.clock.now())
+
     async def heartbeat_once(self) -> None:
         await self.reconcile_after_reconnect()
+        await self._announce()
         if not self.running:
             return
         ids = list(self.running)
@@ -298,5 +319,9 @@ class Worker:
         # old, and the rescuer must not hand back the jobs this very worker is running.
         await self.heartbeat_once()
         await self.rescuer.run_once()
-        if await self.retry_scheduler.run_once():
+        woke = bool(await self.retry_scheduler.run_once())
+        woke |= bool(await self.enqueuer.run_once())
+        if woke:
             self._wake.set()
+        await self.store.worker_prune(
+            self.clock.now() - timedelta(seconds=self.settings.heartbeat_timeout * 4))

@@ -2,19 +2,60 @@
 -- one-line comment; store/queries.py loads them. sqlite/queries.sql defines the same names.
 
 -- name: job_insert
--- Insert one job and return it.
+-- Insert one job and return it; nothing when its unique key is taken (ON CONFLICT). A job
+-- with dependencies (:after) waits for those not yet completed, and is cancelled at once
+-- when one of them failed for good, was cancelled or is gone.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
-    metadata, max_retries, priority, run_at, created_at, updated_at)
-VALUES (%(id)s, %(user_id)s, %(job_type)s, %(entity_type)s, %(entity_id)s, 'pending',
-    %(input_data)s, %(metadata)s, %(max_retries)s, %(priority)s, %(run_at)s, %(now)s, %(now)s)
+    metadata, max_retries, priority, run_at, created_at, updated_at, queue, unique_key,
+    unique_statuses, limited, deps_pending, error_message, completed_at)
+SELECT %(id)s, %(user_id)s, %(job_type)s, %(entity_type)s, %(entity_id)s,
+    CASE WHEN d.dead > 0 THEN 'cancelled' ELSE 'pending' END,
+    %(input_data)s, %(metadata)s, %(max_retries)s, %(priority)s, %(run_at)s, %(now)s, %(now)s,
+    %(queue)s, %(unique_key)s, %(unique_statuses)s,
+    EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = %(job_type)s)
+                                          OR (l.kind = 'queue' AND l.name = %(queue)s)),
+    d.waiting,
+    CASE WHEN d.dead > 0 THEN 'Cancelled: a job it depends on failed, was cancelled or is gone' END,
+    CASE WHEN d.dead > 0 THEN %(now)s::timestamptz END
+FROM (SELECT count(*) FILTER (WHERE status <> 'completed') AS waiting,
+             COALESCE(cardinality(%(after)s::uuid[]), 0) - count(*) FILTER (
+                 WHERE status <> 'cancelled' AND NOT (status = 'failed' AND next_retry_at IS NULL))
+                 AS dead
+      FROM background_jobs WHERE id = ANY(%(after)s::uuid[])) AS d
+ON CONFLICT DO NOTHING
 RETURNING *;
+
+-- name: job_get_unique
+-- The job holding a unique key (in one of its unique statuses): what a duplicate returns.
+SELECT * FROM background_jobs
+WHERE unique_key = %(unique_key)s AND strpos(unique_statuses, ',' || status || ',') > 0;
+
+-- name: job_mark_has_dependents
+-- Before a job that waits for these is inserted (same transaction): flag them, and lock
+-- them, so none finishes unseen between the count and the dependency rows.
+UPDATE background_jobs SET has_dependents = true WHERE id = ANY(%(after)s::uuid[])
+RETURNING id;
+
+-- name: job_deps_insert
+-- Record what a just-inserted job waits for (nothing when the insert was a duplicate).
+INSERT INTO background_job_deps (job_id, depends_on)
+SELECT %(id)s, parent FROM unnest(%(after)s::uuid[]) AS parent
+WHERE EXISTS (SELECT 1 FROM background_jobs WHERE id = %(id)s)
+ON CONFLICT DO NOTHING;
+
+-- name: job_dependencies
+-- The jobs one job waits for, with their status.
+SELECT j.id, j.status, j.job_type FROM background_job_deps d
+JOIN background_jobs j ON j.id = d.depends_on WHERE d.job_id = %(id)s ORDER BY j.created_at;
 
 -- name: job_insert_unless_active
 -- Insert a job unless the same user already has one of that type pending or running.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
-    metadata, max_retries, priority, run_at, created_at, updated_at)
+    metadata, max_retries, priority, run_at, created_at, updated_at, queue, limited)
 SELECT %(id)s, %(user_id)s, %(job_type)s, %(entity_type)s, %(entity_id)s, 'pending',
-    %(input_data)s, %(metadata)s, %(max_retries)s, %(priority)s, %(run_at)s, %(now)s, %(now)s
+    %(input_data)s, %(metadata)s, %(max_retries)s, %(priority)s, %(run_at)s, %(now)s, %(now)s,
+    %(queue)s, EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = %(job_type)s)
+                                                   OR (l.kind = 'queue' AND l.name = %(queue)s))
 WHERE NOT EXISTS (
     SELECT 1 FROM background_jobs WHERE job_type = %(job_type)s
       AND user_id IS NOT DISTINCT FROM %(user_id)s::text AND status IN ('pending', 'processing'))
@@ -23,21 +64,26 @@ RETURNING *;
 -- name: job_insert_many
 -- Insert many jobs in one statement from a JSON array of rows.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
-    metadata, max_retries, priority, run_at, created_at, updated_at)
+    metadata, max_retries, priority, run_at, created_at, updated_at, queue, limited)
 SELECT r.id, r.user_id, r.job_type, r.entity_type, r.entity_id, 'pending',
     COALESCE(r.input_data, '{}'), COALESCE(r.metadata, '{}'), r.max_retries, r.priority,
-    COALESCE(r.run_at, %(now)s), %(now)s, %(now)s
+    COALESCE(r.run_at, %(now)s), %(now)s, %(now)s, r.queue,
+    EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = r.job_type)
+                                          OR (l.kind = 'queue' AND l.name = r.queue))
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id uuid, user_id text, job_type text,
     entity_type text, entity_id text, input_data jsonb, metadata jsonb, max_retries int,
-    priority int, run_at timestamptz)
+    priority int, run_at timestamptz, queue text)
 RETURNING id;
 
 -- name: job_claim
--- Take up to :limit due pending jobs (highest priority, then oldest) for a worker.
+-- Take up to :limit due pending jobs (highest priority, then oldest) for a worker. Jobs
+-- under a concurrency limit or in a fair queue, and jobs waiting on others, are not
+-- taken here (see job_claim_limited).
 WITH next AS (
     SELECT id FROM background_jobs
-    WHERE status = 'pending' AND run_at <= %(now)s
+    WHERE status = 'pending' AND NOT limited AND deps_pending = 0 AND run_at <= %(now)s
       AND (%(types)s::text[] IS NULL OR job_type = ANY(%(types)s::text[]))
+      AND (%(queues)s::text[] IS NULL OR queue = ANY(%(queues)s::text[]))
     ORDER BY priority DESC, created_at, id
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
@@ -66,8 +112,9 @@ SET synchronous_commit = off;
 -- name: job_due_exists
 -- Is any job due? (SQLite polls with it; Postgres workers are woken by NOTIFY.)
 SELECT 1 AS due FROM background_jobs
-WHERE status = 'pending' AND run_at <= %(now)s
+WHERE status = 'pending' AND deps_pending = 0 AND run_at <= %(now)s
   AND (%(types)s::text[] IS NULL OR job_type = ANY(%(types)s::text[]))
+  AND (%(queues)s::text[] IS NULL OR queue = ANY(%(queues)s::text[]))
 LIMIT 1;
 
 -- name: job_get
@@ -344,3 +391,205 @@ DELETE FROM background_job_files WHERE job_id = %(job_id)s AND key = ANY(%(keys)
 -- name: file_forget_job
 -- Forget every key of a job.
 DELETE FROM background_job_files WHERE job_id = %(job_id)s;
+
+-- name: claim_gate
+-- Serialise limited claims (first statement of their transaction, so the claim that
+-- follows sees every claim committed before it: a limit is never overshot).
+SELECT pg_advisory_xact_lock(7020901) AS gate;
+
+-- name: job_limited_due_exists
+-- Is any limited job due? (A read, so a worker skips the gated claim when none is.)
+SELECT 1 AS due FROM background_jobs
+WHERE status = 'pending' AND limited AND deps_pending = 0 AND run_at <= %(now)s
+  AND (%(types)s::text[] IS NULL OR job_type = ANY(%(types)s::text[]))
+  AND (%(queues)s::text[] IS NULL OR queue = ANY(%(queues)s::text[]))
+LIMIT 1;
+
+-- name: job_claim_limited
+-- Take up to :limit due limited jobs: within each type's and queue's room (its limit less
+-- its running jobs). In a fair queue a job's turn is its user's running jobs plus its
+-- place in that user's queue: the user with the fewest jobs running goes next, so one
+-- user's 1,000 jobs never starve another's one. Runs after claim_gate in one transaction.
+WITH running AS (
+    SELECT job_type, queue, user_id FROM background_jobs
+    WHERE status = 'processing' AND limited
+), user_running AS (
+    SELECT queue, user_id, count(*) AS n FROM running GROUP BY queue, user_id
+), type_room AS (
+    SELECT l.name, l.max_running - (SELECT count(*) FROM running r WHERE r.job_type = l.name)
+        AS room
+    FROM job_limits l WHERE l.kind = 'type' AND l.max_running IS NOT NULL
+), queue_room AS (
+    SELECT l.name, l.max_running - (SELECT count(*) FROM running r WHERE r.queue = l.name)
+        AS room
+    FROM job_limits l WHERE l.kind = 'queue' AND l.max_running IS NOT NULL
+), candidates AS (
+    SELECT j.id, j.job_type, j.queue, j.priority, j.created_at,
+        CASE WHEN COALESCE(q.fair, false) THEN COALESCE(u.n, 0) + row_number() OVER (
+            PARTITION BY j.queue, j.user_id ORDER BY j.priority DESC, j.created_at, j.id)
+        ELSE 0 END AS turn
+    FROM background_jobs j
+    LEFT JOIN job_limits q ON q.kind = 'queue' AND q.name = j.queue
+    LEFT JOIN user_running u ON u.queue = j.queue AND u.user_id IS NOT DISTINCT FROM j.user_id
+    WHERE j.status = 'pending' AND j.limited AND j.deps_pending = 0 AND j.run_at <= %(now)s
+      AND (%(types)s::text[] IS NULL OR j.job_type = ANY(%(types)s::text[]))
+      AND (%(queues)s::text[] IS NULL OR j.queue = ANY(%(queues)s::text[]))
+), ranked AS (
+    SELECT c.*,
+        row_number() OVER (PARTITION BY c.job_type ORDER BY c.priority DESC, c.turn,
+                           c.created_at, c.id) AS type_rank,
+        row_number() OVER (PARTITION BY c.queue ORDER BY c.priority DESC, c.turn,
+                           c.created_at, c.id) AS queue_rank
+    FROM candidates c
+), picked AS (
+    SELECT r.id FROM ranked r
+    LEFT JOIN type_room t ON t.name = r.job_type
+    LEFT JOIN queue_room qr ON qr.name = r.queue
+    WHERE (t.room IS NULL OR r.type_rank <= t.room) AND (qr.room IS NULL OR r.queue_rank <= qr.room)
+    ORDER BY r.priority DESC, r.turn, r.created_at, r.id
+    LIMIT %(limit)s
+)
+UPDATE background_jobs j
+SET status = 'processing', worker_id = %(worker_id)s, heartbeat_at = %(now)s,
+    started_at = COALESCE(j.started_at, %(now)s), updated_at = %(now)s,
+    error_message = NULL, error_type = NULL, next_retry_at = NULL
+FROM picked WHERE j.id = picked.id AND j.status = 'pending'
+RETURNING j.*;
+
+-- name: limit_upsert
+-- Set a type's or a queue's concurrency limit (and whether the queue is fair).
+INSERT INTO job_limits (kind, name, max_running, fair, updated_at)
+VALUES (%(kind)s, %(name)s, %(max_running)s, %(fair)s, %(now)s)
+ON CONFLICT (kind, name) DO UPDATE SET max_running = EXCLUDED.max_running,
+    fair = EXCLUDED.fair, updated_at = EXCLUDED.updated_at
+RETURNING *;
+
+-- name: limit_delete
+-- Remove a limit.
+DELETE FROM job_limits WHERE kind = %(kind)s AND name = %(name)s RETURNING kind;
+
+-- name: limit_list
+-- Every limit.
+SELECT * FROM job_limits ORDER BY kind, name;
+
+-- name: limit_mark_jobs
+-- After limits changed: route unfinished jobs of limited types and queues through the
+-- gated claim, and the others back to the plain one.
+UPDATE background_jobs j SET limited = EXISTS (
+        SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = j.job_type)
+                                      OR (l.kind = 'queue' AND l.name = j.queue))
+WHERE j.status IN ('pending', 'processing', 'paused', 'failed')
+  AND (j.job_type = %(name)s OR j.queue = %(name)s)
+RETURNING j.id;
+
+-- name: schedule_upsert
+-- Create or replace a schedule; keeps its pause state and, when its timing is unchanged,
+-- its next run.
+INSERT INTO job_schedules (name, job_type, cron, interval_seconds, timezone, input_data,
+    user_id, queue, priority, max_retries, source, next_run_at, created_at, updated_at)
+VALUES (%(name)s, %(job_type)s, %(cron)s, %(interval_seconds)s, %(timezone)s, %(input_data)s,
+    %(user_id)s, %(queue)s, %(priority)s, %(max_retries)s, %(source)s, %(next_run_at)s,
+    %(now)s, %(now)s)
+ON CONFLICT (name) DO UPDATE SET job_type = EXCLUDED.job_type, input_data = EXCLUDED.input_data,
+    user_id = EXCLUDED.user_id, queue = EXCLUDED.queue, priority = EXCLUDED.priority,
+    max_retries = EXCLUDED.max_retries, source = EXCLUDED.source,
+    next_run_at = CASE WHEN job_schedules.cron IS NOT DISTINCT FROM EXCLUDED.cron
+        AND job_schedules.interval_seconds IS NOT DISTINCT FROM EXCLUDED.interval_seconds
+        AND job_schedules.timezone = EXCLUDED.timezone
+        THEN job_schedules.next_run_at ELSE EXCLUDED.next_run_at END,
+    cron = EXCLUDED.cron, interval_seconds = EXCLUDED.interval_seconds,
+    timezone = EXCLUDED.timezone, updated_at = EXCLUDED.updated_at
+RETURNING *;
+
+-- name: schedule_get
+-- One schedule.
+SELECT * FROM job_schedules WHERE name = %(name)s;
+
+-- name: schedule_list
+-- Every schedule, soonest first.
+SELECT * FROM job_schedules ORDER BY next_run_at, name;
+
+-- name: schedule_delete
+-- Remove a schedule (jobs it enqueued stay).
+DELETE FROM job_schedules WHERE name = %(name)s RETURNING name;
+
+-- name: schedule_set_paused
+-- Pause (a time) or resume (NULL) a schedule; a resumed one fires next after now.
+UPDATE job_schedules SET paused_at = %(paused_at)s, updated_at = %(now)s,
+    next_run_at = COALESCE(%(next_run_at)s, next_run_at)
+WHERE name = %(name)s RETURNING *;
+
+-- name: schedule_due
+-- Schedules whose next run has come.
+SELECT * FROM job_schedules WHERE paused_at IS NULL AND next_run_at <= %(now)s
+ORDER BY next_run_at LIMIT %(limit)s;
+
+-- name: schedule_advance
+-- Claim one period (compare-and-set on its due time): move the schedule to its next run.
+-- Runs in one transaction with schedule_enqueue, which inserts only for this claim token.
+UPDATE job_schedules SET next_run_at = %(next_run_at)s, last_run_at = %(due)s,
+    last_job_id = %(job_id)s, claim_token = %(token)s, updated_at = %(now)s
+WHERE name = %(name)s AND next_run_at = %(due)s AND paused_at IS NULL
+RETURNING name;
+
+-- name: schedule_enqueue
+-- Insert the claimed period's job (its unique key is the period: never twice).
+INSERT INTO background_jobs (id, user_id, job_type, status, input_data, metadata, max_retries,
+    priority, run_at, created_at, updated_at, queue, unique_key, unique_statuses, limited)
+SELECT %(job_id)s, s.user_id, s.job_type, 'pending', s.input_data, %(metadata)s,
+    s.max_retries, s.priority, %(now)s, %(now)s, %(now)s, %(queue)s, %(unique_key)s,
+    ',pending,processing,paused,completed,failed,cancelled,',
+    EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = s.job_type)
+                                          OR (l.kind = 'queue' AND l.name = %(queue)s))
+FROM job_schedules s WHERE s.name = %(name)s AND s.claim_token = %(token)s
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: worker_upsert
+-- A worker announces itself (at start and with every heartbeat).
+INSERT INTO job_workers (id, host, pid, concurrency, queues, types, jobs_running, started_at,
+    heartbeat_at)
+VALUES (%(id)s, %(host)s, %(pid)s, %(concurrency)s, %(queues)s, %(types)s, %(jobs_running)s,
+    %(now)s, %(now)s)
+ON CONFLICT (id) DO UPDATE SET jobs_running = EXCLUDED.jobs_running,
+    heartbeat_at = EXCLUDED.heartbeat_at;
+
+-- name: worker_delete
+-- A stopping worker removes itself.
+DELETE FROM job_workers WHERE id = %(id)s;
+
+-- name: worker_prune
+-- Forget workers silent since the cutoff (they died without removing themselves).
+DELETE FROM job_workers WHERE heartbeat_at < %(cutoff)s RETURNING id;
+
+-- name: worker_list
+-- Workers heard from since the cutoff.
+SELECT * FROM job_workers WHERE heartbeat_at >= %(cutoff)s ORDER BY started_at, id;
+
+-- name: metrics_jobs
+-- Jobs per type and status (Prometheus gauges).
+SELECT job_type, status, count(*) AS n, COALESCE(sum(retry_count), 0) AS retries,
+    COALESCE(sum((metadata->>'rescue_count')::int), 0) AS rescues
+FROM background_jobs GROUP BY job_type, status;
+
+-- name: metrics_durations
+-- Histogram rows of finished jobs per type: how many fell in each bucket (the number of
+-- bounds below the value) and their sum, for run time and for claim latency (started_at
+-- less run_at), in seconds.
+WITH finished AS (
+    SELECT job_type,
+        GREATEST(EXTRACT(EPOCH FROM (completed_at - started_at))::float8, 0) AS run_s,
+        GREATEST(EXTRACT(EPOCH FROM (started_at - run_at))::float8, 0) AS wait_s
+    FROM background_jobs
+    WHERE status IN ('completed', 'failed') AND started_at IS NOT NULL
+      AND completed_at IS NOT NULL
+)
+SELECT 'run' AS metric, job_type,
+    (SELECT count(*) FROM unnest(%(bounds)s::float8[]) b WHERE b < run_s) AS bucket,
+    count(*) AS n, sum(run_s) AS total
+FROM finished GROUP BY job_type, bucket
+UNION ALL
+SELECT 'wait', job_type,
+    (SELECT count(*) FROM unnest(%(bounds)s::float8[]) b WHERE b < wait_s) AS bucket,
+    count(*), sum(wait_s)
+FROM finished GROUP BY job_type, bucket;

@@ -3,19 +3,60 @@
 -- Lists travel as JSON text (json_each); timestamps as fixed-width ISO 8601 UTC text.
 
 -- name: job_insert
--- Insert one job and return it.
+-- Insert one job and return it; nothing when its unique key is taken (ON CONFLICT). A job
+-- with dependencies (:after) waits for those not yet completed, and is cancelled at once
+-- when one of them failed for good, was cancelled or is gone.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
-    metadata, max_retries, priority, run_at, created_at, updated_at)
-VALUES (:id, :user_id, :job_type, :entity_type, :entity_id, 'pending',
-    :input_data, :metadata, :max_retries, :priority, :run_at, :now, :now)
+    metadata, max_retries, priority, run_at, created_at, updated_at, queue, unique_key,
+    unique_statuses, limited, deps_pending, error_message, completed_at)
+SELECT :id, :user_id, :job_type, :entity_type, :entity_id,
+    CASE WHEN d.dead > 0 THEN 'cancelled' ELSE 'pending' END,
+    :input_data, :metadata, :max_retries, :priority, :run_at, :now, :now,
+    :queue, :unique_key, :unique_statuses,
+    EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = :job_type)
+                                          OR (l.kind = 'queue' AND l.name = :queue)),
+    d.waiting,
+    CASE WHEN d.dead > 0 THEN 'Cancelled: a job it depends on failed, was cancelled or is gone' END,
+    CASE WHEN d.dead > 0 THEN :now END
+FROM (SELECT coalesce(sum(status <> 'completed'), 0) AS waiting,
+             coalesce(json_array_length(:after), 0) - coalesce(sum(status <> 'cancelled'
+                 AND NOT (status = 'failed' AND next_retry_at IS NULL)), 0) AS dead
+      FROM background_jobs WHERE id IN (SELECT value FROM json_each(:after))) AS d
+WHERE true
+ON CONFLICT DO NOTHING
 RETURNING *;
+
+-- name: job_get_unique
+-- The job holding a unique key (in one of its unique statuses): what a duplicate returns.
+SELECT * FROM background_jobs
+WHERE unique_key = :unique_key AND instr(unique_statuses, ',' || status || ',') > 0;
+
+-- name: job_mark_has_dependents
+-- Before a job that waits for these is inserted (same transaction): flag them.
+UPDATE background_jobs SET has_dependents = 1
+WHERE id IN (SELECT value FROM json_each(:after))
+RETURNING id;
+
+-- name: job_deps_insert
+-- Record what a just-inserted job waits for (nothing when the insert was a duplicate).
+INSERT INTO background_job_deps (job_id, depends_on)
+SELECT :id, value FROM json_each(:after)
+WHERE EXISTS (SELECT 1 FROM background_jobs WHERE id = :id)
+ON CONFLICT DO NOTHING;
+
+-- name: job_dependencies
+-- The jobs one job waits for, with their status.
+SELECT j.id, j.status, j.job_type FROM background_job_deps d
+JOIN background_jobs j ON j.id = d.depends_on WHERE d.job_id = :id ORDER BY j.created_at;
 
 -- name: job_insert_unless_active
 -- Insert a job unless the same user already has one of that type pending or running.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
-    metadata, max_retries, priority, run_at, created_at, updated_at)
+    metadata, max_retries, priority, run_at, created_at, updated_at, queue, limited)
 SELECT :id, :user_id, :job_type, :entity_type, :entity_id, 'pending',
-    :input_data, :metadata, :max_retries, :priority, :run_at, :now, :now
+    :input_data, :metadata, :max_retries, :priority, :run_at, :now, :now, :queue,
+    EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = :job_type)
+                                          OR (l.kind = 'queue' AND l.name = :queue))
 WHERE NOT EXISTS (
     SELECT 1 FROM background_jobs WHERE job_type = :job_type AND user_id IS :user_id
       AND status IN ('pending', 'processing'))
@@ -24,24 +65,29 @@ RETURNING *;
 -- name: job_insert_many
 -- Insert many jobs in one statement from a JSON array of rows.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
-    metadata, max_retries, priority, run_at, created_at, updated_at)
+    metadata, max_retries, priority, run_at, created_at, updated_at, queue, limited)
 SELECT r.value->>'id', r.value->>'user_id', r.value->>'job_type', r.value->>'entity_type',
     r.value->>'entity_id', 'pending', COALESCE(r.value->>'input_data', '{}'),
     COALESCE(r.value->>'metadata', '{}'), r.value->>'max_retries', r.value->>'priority',
-    COALESCE(r.value->>'run_at', :now), :now, :now
+    COALESCE(r.value->>'run_at', :now), :now, :now, r.value->>'queue',
+    EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = r.value->>'job_type')
+                                          OR (l.kind = 'queue' AND l.name = r.value->>'queue'))
 FROM json_each(:rows) AS r
 RETURNING id;
 
 -- name: job_claim
--- Take up to :limit due pending jobs (highest priority, then oldest) for a worker.
+-- Take up to :limit due pending jobs (highest priority, then oldest) for a worker. Jobs
+-- under a concurrency limit or in a fair queue, and jobs waiting on others, are not
+-- taken here (see job_claim_limited).
 UPDATE background_jobs
 SET status = 'processing', worker_id = :worker_id, heartbeat_at = :now,
     started_at = COALESCE(started_at, :now), updated_at = :now,
     error_message = NULL, error_type = NULL, next_retry_at = NULL
 WHERE id IN (
     SELECT id FROM background_jobs
-    WHERE status = 'pending' AND run_at <= :now
+    WHERE status = 'pending' AND NOT limited AND deps_pending = 0 AND run_at <= :now
       AND (:types IS NULL OR job_type IN (SELECT value FROM json_each(:types)))
+      AND (:queues IS NULL OR queue IN (SELECT value FROM json_each(:queues)))
     ORDER BY priority DESC, created_at, id
     LIMIT :limit)
 RETURNING *;
@@ -49,8 +95,9 @@ RETURNING *;
 -- name: job_due_exists
 -- Is any job due? A read, so an idle worker's frequent polls never take the write lock.
 SELECT 1 AS due FROM background_jobs
-WHERE status = 'pending' AND run_at <= :now
+WHERE status = 'pending' AND deps_pending = 0 AND run_at <= :now
   AND (:types IS NULL OR job_type IN (SELECT value FROM json_each(:types)))
+  AND (:queues IS NULL OR queue IN (SELECT value FROM json_each(:queues)))
 LIMIT 1;
 
 -- name: job_get
@@ -328,3 +375,199 @@ WHERE job_id = :job_id AND key IN (SELECT value FROM json_each(:keys));
 -- name: file_forget_job
 -- Forget every key of a job.
 DELETE FROM background_job_files WHERE job_id = :job_id;
+
+-- name: claim_gate
+-- (BEGIN IMMEDIATE already serialises the limited claim's transaction.)
+SELECT 1 AS gate;
+
+-- name: job_limited_due_exists
+-- Is any limited job due? (A read, so a worker skips the gated claim when none is.)
+SELECT 1 AS due FROM background_jobs
+WHERE status = 'pending' AND limited AND deps_pending = 0 AND run_at <= :now
+  AND (:types IS NULL OR job_type IN (SELECT value FROM json_each(:types)))
+  AND (:queues IS NULL OR queue IN (SELECT value FROM json_each(:queues)))
+LIMIT 1;
+
+-- name: job_claim_limited
+-- Take up to :limit due limited jobs: within each type's and queue's room (its limit less
+-- its running jobs); in a fair queue the user with the fewest jobs running goes next.
+WITH running AS (
+    SELECT job_type, queue, user_id FROM background_jobs
+    WHERE status = 'processing' AND limited
+), user_running AS (
+    SELECT queue, user_id, count(*) AS n FROM running GROUP BY queue, user_id
+), type_room AS (
+    SELECT l.name, l.max_running - (SELECT count(*) FROM running r WHERE r.job_type = l.name)
+        AS room
+    FROM job_limits l WHERE l.kind = 'type' AND l.max_running IS NOT NULL
+), queue_room AS (
+    SELECT l.name, l.max_running - (SELECT count(*) FROM running r WHERE r.queue = l.name)
+        AS room
+    FROM job_limits l WHERE l.kind = 'queue' AND l.max_running IS NOT NULL
+), candidates AS (
+    SELECT j.id, j.job_type, j.queue, j.priority, j.created_at,
+        CASE WHEN coalesce(q.fair, 0) THEN coalesce(u.n, 0) + row_number() OVER (
+            PARTITION BY j.queue, j.user_id ORDER BY j.priority DESC, j.created_at, j.id)
+        ELSE 0 END AS turn
+    FROM background_jobs j
+    LEFT JOIN job_limits q ON q.kind = 'queue' AND q.name = j.queue
+    LEFT JOIN user_running u ON u.queue = j.queue AND u.user_id IS j.user_id
+    WHERE j.status = 'pending' AND j.limited AND j.deps_pending = 0 AND j.run_at <= :now
+      AND (:types IS NULL OR j.job_type IN (SELECT value FROM json_each(:types)))
+      AND (:queues IS NULL OR j.queue IN (SELECT value FROM json_each(:queues)))
+), ranked AS (
+    SELECT c.*,
+        row_number() OVER (PARTITION BY c.job_type ORDER BY c.priority DESC, c.turn,
+                           c.created_at, c.id) AS type_rank,
+        row_number() OVER (PARTITION BY c.queue ORDER BY c.priority DESC, c.turn,
+                           c.created_at, c.id) AS queue_rank
+    FROM candidates c
+), picked AS (
+    SELECT r.id FROM ranked r
+    LEFT JOIN type_room t ON t.name = r.job_type
+    LEFT JOIN queue_room qr ON qr.name = r.queue
+    WHERE (t.room IS NULL OR r.type_rank <= t.room) AND (qr.room IS NULL OR r.queue_rank <= qr.room)
+    ORDER BY r.priority DESC, r.turn, r.created_at, r.id
+    LIMIT :limit
+)
+UPDATE background_jobs
+SET status = 'processing', worker_id = :worker_id, heartbeat_at = :now,
+    started_at = COALESCE(started_at, :now), updated_at = :now,
+    error_message = NULL, error_type = NULL, next_retry_at = NULL
+WHERE id IN (SELECT id FROM picked) AND status = 'pending'
+RETURNING *;
+
+-- name: limit_upsert
+-- Set a type's or a queue's concurrency limit (and whether the queue is fair).
+INSERT INTO job_limits (kind, name, max_running, fair, updated_at)
+VALUES (:kind, :name, :max_running, :fair, :now)
+ON CONFLICT (kind, name) DO UPDATE SET max_running = excluded.max_running,
+    fair = excluded.fair, updated_at = excluded.updated_at
+RETURNING *;
+
+-- name: limit_delete
+-- Remove a limit.
+DELETE FROM job_limits WHERE kind = :kind AND name = :name RETURNING kind;
+
+-- name: limit_list
+-- Every limit.
+SELECT * FROM job_limits ORDER BY kind, name;
+
+-- name: limit_mark_jobs
+-- After limits changed: route unfinished jobs of limited types and queues through the
+-- gated claim, and the others back to the plain one.
+UPDATE background_jobs SET limited = EXISTS (
+        SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = background_jobs.job_type)
+                                      OR (l.kind = 'queue' AND l.name = background_jobs.queue))
+WHERE status IN ('pending', 'processing', 'paused', 'failed')
+  AND (job_type = :name OR queue = :name)
+RETURNING id;
+
+-- name: schedule_upsert
+-- Create or replace a schedule; keeps its pause state and, when its timing is unchanged,
+-- its next run.
+INSERT INTO job_schedules (name, job_type, cron, interval_seconds, timezone, input_data,
+    user_id, queue, priority, max_retries, source, next_run_at, created_at, updated_at)
+VALUES (:name, :job_type, :cron, :interval_seconds, :timezone, :input_data,
+    :user_id, :queue, :priority, :max_retries, :source, :next_run_at, :now, :now)
+ON CONFLICT (name) DO UPDATE SET job_type = excluded.job_type, input_data = excluded.input_data,
+    user_id = excluded.user_id, queue = excluded.queue, priority = excluded.priority,
+    max_retries = excluded.max_retries, source = excluded.source,
+    next_run_at = CASE WHEN job_schedules.cron IS excluded.cron
+        AND job_schedules.interval_seconds IS excluded.interval_seconds
+        AND job_schedules.timezone = excluded.timezone
+        THEN job_schedules.next_run_at ELSE excluded.next_run_at END,
+    cron = excluded.cron, interval_seconds = excluded.interval_seconds,
+    timezone = excluded.timezone, updated_at = excluded.updated_at
+RETURNING *;
+
+-- name: schedule_get
+-- One schedule.
+SELECT * FROM job_schedules WHERE name = :name;
+
+-- name: schedule_list
+-- Every schedule, soonest first.
+SELECT * FROM job_schedules ORDER BY next_run_at, name;
+
+-- name: schedule_delete
+-- Remove a schedule (jobs it enqueued stay).
+DELETE FROM job_schedules WHERE name = :name RETURNING name;
+
+-- name: schedule_set_paused
+-- Pause (a time) or resume (NULL) a schedule; a resumed one fires next after now.
+UPDATE job_schedules SET paused_at = :paused_at, updated_at = :now,
+    next_run_at = COALESCE(:next_run_at, next_run_at)
+WHERE name = :name RETURNING *;
+
+-- name: schedule_due
+-- Schedules whose next run has come.
+SELECT * FROM job_schedules WHERE paused_at IS NULL AND next_run_at <= :now
+ORDER BY next_run_at LIMIT :limit;
+
+-- name: schedule_advance
+-- Claim one period (compare-and-set on its due time): move the schedule to its next run.
+-- Runs in one transaction with schedule_enqueue, which inserts only for this claim token.
+UPDATE job_schedules SET next_run_at = :next_run_at, last_run_at = :due,
+    last_job_id = :job_id, claim_token = :token, updated_at = :now
+WHERE name = :name AND next_run_at = :due AND paused_at IS NULL
+RETURNING name;
+
+-- name: schedule_enqueue
+-- Insert the claimed period's job (its unique key is the period: never twice).
+INSERT INTO background_jobs (id, user_id, job_type, status, input_data, metadata, max_retries,
+    priority, run_at, created_at, updated_at, queue, unique_key, unique_statuses, limited)
+SELECT :job_id, s.user_id, s.job_type, 'pending', s.input_data, :metadata,
+    s.max_retries, s.priority, :now, :now, :now, :queue, :unique_key,
+    ',pending,processing,paused,completed,failed,cancelled,',
+    EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = s.job_type)
+                                          OR (l.kind = 'queue' AND l.name = :queue))
+FROM job_schedules s WHERE s.name = :name AND s.claim_token = :token
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: worker_upsert
+-- A worker announces itself (at start and with every heartbeat).
+INSERT INTO job_workers (id, host, pid, concurrency, queues, types, jobs_running, started_at,
+    heartbeat_at)
+VALUES (:id, :host, :pid, :concurrency, :queues, :types, :jobs_running, :now, :now)
+ON CONFLICT (id) DO UPDATE SET jobs_running = excluded.jobs_running,
+    heartbeat_at = excluded.heartbeat_at;
+
+-- name: worker_delete
+-- A stopping worker removes itself.
+DELETE FROM job_workers WHERE id = :id;
+
+-- name: worker_prune
+-- Forget workers silent since the cutoff (they died without removing themselves).
+DELETE FROM job_workers WHERE heartbeat_at < :cutoff RETURNING id;
+
+-- name: worker_list
+-- Workers heard from since the cutoff.
+SELECT * FROM job_workers WHERE heartbeat_at >= :cutoff ORDER BY started_at, id;
+
+-- name: metrics_jobs
+-- Jobs per type and status (Prometheus gauges).
+SELECT job_type, status, count(*) AS n, coalesce(sum(retry_count), 0) AS retries,
+    coalesce(sum(json_extract(metadata, '$.rescue_count')), 0) AS rescues
+FROM background_jobs GROUP BY job_type, status;
+
+-- name: metrics_durations
+-- Histogram rows of finished jobs per type: how many fell in each bucket (the number of
+-- bounds below the value) and their sum, for run time and for claim latency.
+WITH finished AS (
+    SELECT job_type,
+        max((julianday(completed_at) - julianday(started_at)) * 86400.0, 0) AS run_s,
+        max((julianday(started_at) - julianday(run_at)) * 86400.0, 0) AS wait_s
+    FROM background_jobs
+    WHERE status IN ('completed', 'failed') AND started_at IS NOT NULL
+      AND completed_at IS NOT NULL
+)
+SELECT 'run' AS metric, job_type,
+    (SELECT count(*) FROM json_each(:bounds) b WHERE b.value < run_s) AS bucket,
+    count(*) AS n, sum(run_s) AS total
+FROM finished GROUP BY job_type, bucket
+UNION ALL
+SELECT 'wait', job_type,
+    (SELECT count(*) FROM json_each(:bounds) b WHERE b.value < wait_s) AS bucket,
+    count(*), sum(wait_s)
+FROM finished GROUP BY job_type, bucket;

@@ -53,6 +53,8 @@ class SqliteStore(Store):
                 await conn.execute("PRAGMA journal_mode = WAL")
                 await conn.execute("PRAGMA synchronous = NORMAL")
                 await conn.execute("PRAGMA foreign_keys = ON")
+                # a cancelled dependency cancels its dependents, and theirs (triggers)
+                await conn.execute("PRAGMA recursive_triggers = ON")
             except (OSError, sqlite3.Error) as exc:
                 raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from None
             self._conn = conn
@@ -131,13 +133,14 @@ class SqliteStore(Store):
         return results
 
     async def job_claim(self, worker_id: str, limit: int, types: Sequence[str] | None,
-                        now: datetime) -> list[Job]:
+                        now: datetime, queues: Sequence[str] | None = None) -> list[Job]:
         # Polling workers ask with a read first: most polls find nothing and then never
         # queue for the database's single write lock.
         if not await self.fetch("job_due_exists", {"types": self.enc_list(types),
+                                                   "queues": self.enc_list(queues),
                                                    "now": self.enc_time(now)}):
             return []
-        return await super().job_claim(worker_id, limit, types, now)
+        return await super().job_claim(worker_id, limit, types, now, queues)
 
     # ---- value encoding ---------------------------------------------------------------------
     def enc_time(self, value: datetime | None) -> Any:
