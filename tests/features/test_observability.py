@@ -59,7 +59,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 async def _metrics(dock: Dock) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
     app = create_app(dock)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         response = await client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith(
         "text/plain")
