@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import importlib
 import logging
 import os
 import sys
 from collections.abc import Callable
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +85,6 @@ class Dock:
     extensions: list[Extension] = field(default_factory=list)
     bus: EventBus = field(default_factory=EventBus)
     _feed: asyncio.Task[Any] | None = None
-    _follow_up_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     async def open(cls, settings: Settings | None = None, *, migrate: bool = True,
@@ -129,22 +130,26 @@ class Dock:
             for binding in extension.services:
                 def factory(port: WorkerPort, make: Callable[[ServiceEnv], object]
                             = binding.factory) -> object:
+                    # follow-up jobs wait for the job that queues them (a dependency)
+                    follow_up = functools.partial(self.queue_follow_up, port.job_id)
                     return make(ServiceEnv(self.store, self.storage, self.clock, port,
-                                           self.queue_unless_active))
+                                           follow_up))
                 factories[binding.key] = factory
         return factories
 
-    async def queue_unless_active(self, new: NewJob) -> str | None:
-        """Submit ``new`` if its type is registered and the user has none of it active.
+    async def queue_follow_up(self, parent_id: uuid.UUID, new: NewJob) -> str | None:
+        """Queue ``new`` to start once the job ``parent_id`` (still running) completed.
 
-        One statement decides (atomic on SQLite); the lock also serialises this process's
-        jobs on Postgres, where two processes could still both insert in a narrow window.
+        One per user and type while one is pending or running: a unique key decides
+        (atomic on both stores), so a second follow-up returns the first's id. If the
+        parent fails for good or is cancelled, the follow-up is cancelled with a reason.
         """
         if new.job_type not in self.registry:
             return None
-        async with self._follow_up_lock:
-            job = await self.admin.submit_unless_active(new)
-        return str(job.id) if job else None
+        new = dataclasses.replace(
+            new, after=(parent_id,), unique_key=f"follow-up:{new.job_type}:{new.user_id or ''}",
+            unique_statuses=("pending", "processing"))
+        return str((await self.admin.submit(new)).id)
 
     async def start_feed(self, poll_interval: float = 0.5, *, ui: bool = True) -> None:
         """Start turning database changes into bus events (for the UI and the worker).

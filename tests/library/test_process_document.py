@@ -160,7 +160,11 @@ async def test_finalize_queues_one_detect_connections_job_when_that_type_exists(
         queued = {(await final_job(dock, j)).output_data["connections_job_id"] for j in jobs}
         detect = await dock.admin.list_jobs(JobFilter(job_type="detect_connections"))
         assert len(detect) == 1, "one detect job while one is already pending"
-        assert queued == {str(detect[0].id), None}
+        assert queued == {str(detect[0].id)}  # the second follow-up got the first's id
         assert detect[0].user_id == "ann" and detect[0].input_data["chunk_count"] >= 2
+        # it waited for the process_document job that queued it (a dependency)
+        [parent] = await dock.admin.dependencies(detect[0].id)
+        assert parent["id"] in {str(j.id) for j in jobs} and parent["status"] == "completed"
+        assert detect[0].deps_pending == 0
     finally:
         dock.registry._types.pop("detect_connections")
