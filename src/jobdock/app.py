@@ -10,8 +10,8 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -7,7 +7,7 @@ import pytest
 
 from jobdock.app import Dock
 from jobdock.worker import WorkerSettings
-from tests.web.helpers import submit
+from tests.support.web import submit
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning",
 EXAMPLES = 60
 
 
+@pytest.mark.timeout(300)  # 20 operations x 2 modes x EXAMPLES requests on a loaded machine
 def test_no_input_causes_a_server_error(idle_server_any: LiveServer) -> None:
     schema = schemathesis.openapi.from_url(idle_server_any.url + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]

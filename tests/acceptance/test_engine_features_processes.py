@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-import tests.jobtypes  # noqa: F401 - registers test_record here too
+import tests.support.jobtypes  # noqa: F401 - registers test_record here too
 from jobdock.app import Dock
 from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.settings import Settings
 from jobdock.store import JobFilter
-from tests.engine.conftest import wait_for, wait_status
-from tests.processes import ROOT, read_lines, start_worker
+from tests.support.engine import wait_for, wait_status
+from tests.support.processes import ROOT, read_lines, start_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
@@ -60,7 +60,7 @@ async def test_eight_processes_submitting_one_key_a_thousand_times_make_one_job(
     dock = await Dock.open(settings)
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.features.submitter", url,
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.support.submitter", url,
                                "the-key", "125", str(go)], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(8)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import jobdock
+from tests.cli.test_cli import jobdock
 
 
 @pytest.fixture

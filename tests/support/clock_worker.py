@@ -1,6 +1,6 @@
 """A worker process whose clock is a file the test writes (epoch seconds).
 
-``python -m tests.features.clock_worker DATABASE_URL STORAGE CLOCK_FILE [CONCURRENCY]``:
+``python -m tests.support.clock_worker DATABASE_URL STORAGE CLOCK_FILE [CONCURRENCY]``:
 runs a worker with fast maintenance (so the periodic enqueuer runs every 10 ms of real
 time) until SIGTERM.
 """
@@ -35,7 +35,7 @@ def set_clock(path: Path, moment: datetime) -> None:
 
 
 async def main(url: str, storage: str, clock_file: str, concurrency: int) -> None:
-    settings = Settings(database_url=url, storage_url=storage, imports=["tests.jobtypes"])
+    settings = Settings(database_url=url, storage_url=storage, imports=["tests.support.jobtypes"])
     dock = await Dock.open(settings, clock=FileClock(Path(clock_file)))
     worker = dock.worker(WorkerSettings(
         concurrency=concurrency, poll_interval=0.02, sync_interval=0.02,

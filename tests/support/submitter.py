@@ -1,4 +1,4 @@
-"""``python -m tests.features.submitter DATABASE_URL KEY N GO_FILE``: wait for GO_FILE, then
+"""``python -m tests.support.submitter DATABASE_URL KEY N GO_FILE``: wait for GO_FILE, then
 submit N jobs with the unique key KEY and print the id each submit returned."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from jobdock.settings import Settings
 
 
 async def main(url: str, key: str, n: int, go_file: str) -> None:
-    dock = await Dock.open(Settings(database_url=url, imports=["tests.jobtypes"]),
+    dock = await Dock.open(Settings(database_url=url, imports=["tests.support.jobtypes"]),
                            migrate=False)
     try:
         deadline = time.monotonic() + 60

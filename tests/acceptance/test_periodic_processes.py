@@ -18,9 +18,9 @@ from jobdock.app import Dock
 from jobdock.jobs.periodic import Schedule
 from jobdock.settings import Settings
 from jobdock.store import JobFilter
-from tests.engine.conftest import wait_for
-from tests.features.clock_worker import FileClock, set_clock
-from tests.processes import ROOT
+from tests.support.clock_worker import FileClock, set_clock
+from tests.support.engine import wait_for
+from tests.support.processes import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
@@ -30,7 +30,7 @@ PERIODS = 100
 
 def start_clock_worker(url: str, storage: Path, clock_file: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "tests.features.clock_worker", url,
+    return subprocess.Popen([sys.executable, "-m", "tests.support.clock_worker", url,
                              str(storage), str(clock_file)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
