@@ -98,3 +98,16 @@ async def test_document_jobs_carry_the_title_and_say_what_they_do(dock: Dock) ->
     assert labels["export_documents"] == "Exporting documents"
     export = await service.export("ann", [doc["id"]])
     assert export.metadata["title"] == "my-notes"
+
+
+async def test_a_processed_document_job_is_titled_by_the_title_found_inside(
+        dock: Dock, tmp_path: Path) -> None:
+    from jobdock.jobs.describe import job_title
+    from tests.support.documents import drain
+
+    pdf = tmp_path / "report.pdf"
+    make_fixtures.make_pdf(pdf)
+    _, job = await DocumentService.of(dock).add("ann", "report.pdf", pdf.read_bytes())
+    assert job_title(job) == "report"
+    await drain(dock)
+    assert job_title(await dock.admin.get_job(job.id)) == "The Jobdock Handbook"

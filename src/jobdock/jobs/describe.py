@@ -8,8 +8,9 @@ from jobdock.jobs.model import Job, JobStatus
 
 
 def job_title(job: Job) -> str:
-    """The title a job carries (a document's), else its entity, else the short id."""
-    for source in (job.metadata, job.input_data):
+    """The title a job carries (a document's; the one its output found wins, e.g. a PDF's
+    own title over the file name), else its entity, else the short id."""
+    for source in (job.output_data, job.metadata, job.input_data):
         title = source.get("title") if isinstance(source, dict) else None
         if isinstance(title, str) and title.strip():
             return title.strip()

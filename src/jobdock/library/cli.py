@@ -25,7 +25,8 @@ from jobdock.library.render import chunk_text, document_grid, document_line, doc
 from jobdock.library.service import DocumentService
 from jobdock.worker import WorkerSettings
 
-app = typer.Typer(help="Add, list, show, export and import documents.", no_args_is_help=True)
+app = typer.Typer(help="Add, list, show, delete, export and import documents.",
+                  no_args_is_help=True)
 
 USER_OPTION = typer.Option("local", "--user-id", help="Owner of the documents.")
 RUN_OPTION = typer.Option(False, "--run", help="Process in this command (no separate worker "
