@@ -22,7 +22,7 @@ class RetryPolicy:
     max_retries: int = 3
 
     def nominal_delay(self, retry_count: int) -> float:
-        return min(self.cap_seconds, self.base_seconds * (2**retry_count))
+        return float(min(self.cap_seconds, self.base_seconds * (2**retry_count)))
 
     def delay(self, retry_count: int, rng: random.Random | None = None) -> float:
         factor = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
@@ -49,4 +49,4 @@ class OperationRetry:
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         nominal = min(self.cap_seconds, self.base_seconds * (2**attempt))
-        return nominal * (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
+        return float(nominal * (rng or random).uniform(1 - self.jitter, 1 + self.jitter))

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobdock.web.sessions import Sessions
@@ -111,7 +112,7 @@ def safe_next(target: str) -> str:
 
 @router.get("/login", include_in_schema=False)
 async def login_form(request: Request, next: str = "/") -> Response:
-    templates = request.app.state.templates
+    templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, "login.html",
                                       {"next": safe_next(next), "bare": True})
 
@@ -122,7 +123,7 @@ async def login(request: Request, token: str = Form(""), next: str = Form("/")) 
     if expected is None:
         return RedirectResponse(safe_next(next), status_code=303)
     if not hmac.compare_digest(token.encode(), expected.encode()):
-        templates = request.app.state.templates
+        templates: Jinja2Templates = request.app.state.templates
         return templates.TemplateResponse(request, "login.html",
                                           {"next": safe_next(next), "error": "Wrong token.",
                                            "bare": True},

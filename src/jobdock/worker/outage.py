@@ -57,7 +57,7 @@ class Outage:
     def delay(self) -> float:
         """Exponential backoff with full jitter in its upper half: base·2ⁿ, capped."""
         step = min(self.cap, self.base * 2 ** min(self.failures, 16))
-        return step * random.uniform(0.5, 1.0)
+        return float(step * random.uniform(0.5, 1.0))
 
     async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
         """One attempt: success ends an outage, an outage error starts or extends one."""

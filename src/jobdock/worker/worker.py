@@ -104,7 +104,7 @@ class Worker:
         finally:
             if self.running.get(running.job.id) is running:
                 del self.running[running.job.id]
-            self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._tasks.discard(asyncio.current_task())
             self._wake.set()
 
     # ---- the loop --------------------------------------------------------------------------

@@ -36,4 +36,4 @@ def polarity(text: str) -> float:
         return 0.0
     mean = sum(loaded) / len(loaded)
     share = len(loaded) / len(scores)
-    return round(max(-1.0, min(1.0, mean * share ** 0.5)), 4)
+    return float(round(max(-1.0, min(1.0, mean * share ** 0.5)), 4))

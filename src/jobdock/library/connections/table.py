@@ -140,7 +140,8 @@ def _codes(values: list[str]) -> tuple[np.ndarray, dict[str, int]]:
 def normalise(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (matrix / norms).astype(np.float32)
+    result: np.ndarray = (matrix / norms).astype(np.float32)
+    return result
 
 
 def similarities_above(table: ChunkTable, sources: np.ndarray, candidates: np.ndarray,
@@ -181,4 +182,5 @@ def top_per_source(sources: np.ndarray, targets: np.ndarray, scores: np.ndarray,
     sorted_sources = sources[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_sources)) + 1]
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    return order[rank < limit]
+    result: np.ndarray = order[rank < limit]
+    return result

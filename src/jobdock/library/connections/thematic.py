@@ -54,7 +54,8 @@ def find(table: ChunkTable, sources: np.ndarray, targets: np.ndarray,
 
 def _labelled(table: ChunkTable, rows: np.ndarray) -> np.ndarray:
     general = table.domain_names.get("general", -1)
-    return table.domain_codes[rows] != general
+    result: np.ndarray = table.domain_codes[rows] != general
+    return result
 
 
 def _related(table: ChunkTable, sources: np.ndarray, candidates: np.ndarray,

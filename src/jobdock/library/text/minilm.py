@@ -128,7 +128,8 @@ class Encoder:
         return [[self.cls, *cut, self.sep] for cut in cuts[:max_windows]]
 
     def encode(self, text: str, max_windows: int | None = None) -> np.ndarray:
-        return self.encode_many([text], max_windows)[0]
+        result: np.ndarray = self.encode_many([text], max_windows)[0]
+        return result
 
     def encode_many(self, texts: list[str], max_windows: int | None = None) -> np.ndarray:
         """Unit-length mean-pooled embeddings, one row per text (float32)."""
@@ -148,7 +149,8 @@ class Encoder:
                     sums[index] += total
         pooled = sums / counts[:, None]
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32)
+        result: np.ndarray = (pooled / norms).astype(np.float32)
+        return result
 
 
 class NumpyBackend:
@@ -214,7 +216,8 @@ def _layer(weights: dict[str, np.ndarray], p: str) -> Layer:
 def _layer_norm(x: np.ndarray, norm: tuple[np.ndarray, np.ndarray], eps: float) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * norm[0] + norm[1]
+    result: np.ndarray = (x - mean) / np.sqrt(var + eps) * norm[0] + norm[1]
+    return result
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -224,4 +227,5 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
                                                       + t * (-1.453152027 + t * 1.061405429))))
     erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
-    return (0.5 * x * (1.0 + erf)).astype(np.float32)
+    result: np.ndarray = (0.5 * x * (1.0 + erf)).astype(np.float32)
+    return result

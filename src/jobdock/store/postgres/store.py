@@ -84,7 +84,7 @@ class PostgresStore(Store):
         async def run(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
             async with conn.cursor() as cur:
                 await cur.execute(self.queries[name], params, prepare=name not in CUSTOM_PLANS)
-                return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
+                return await cur.fetchall() if cur.description else []
         return await self._run(run, worker=name in WORKER_WRITES)
 
     async def _run(self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *,
@@ -101,13 +101,13 @@ class PostgresStore(Store):
     async def execute(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         async def run(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
             async with conn.cursor() as cur:
-                await cur.execute(sql, params, prepare=True)  # type: ignore[arg-type]
-                return await cur.fetchall() if cur.description else []  # type: ignore[return-value]
+                await cur.execute(sql, params, prepare=True)
+                return await cur.fetchall() if cur.description else []
         return await self._run(run)
 
     async def _worker_session(self, conn: psycopg.AsyncConnection[Any]) -> None:
         for setting in WORKER_SESSION:
-            await conn.execute(self.queries[setting])  # type: ignore[arg-type]
+            await conn.execute(self.queries[setting])
 
     async def fetch_in_transaction(
             self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
@@ -119,9 +119,9 @@ class PostgresStore(Store):
             results = []
             async with conn.transaction(), conn.cursor() as cur:
                 for sql, params in steps:
-                    await cur.execute(sql, params)  # type: ignore[arg-type]
+                    await cur.execute(sql, params)
                     results.append(await cur.fetchall() if cur.description else [])
-            return results  # type: ignore[return-value]
+            return results
         return await self._run(run)
 
     # ---- value encoding -----------------------------------------------------------------
@@ -154,11 +154,11 @@ class PostgresStore(Store):
                     "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
                 )
                 cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")
-                done = {r["version"] for r in await cur.fetchall()}  # type: ignore[call-overload]
+                done = {r["version"] for r in await cur.fetchall()}
                 for step in pending_steps("postgres", done, extra):
                     async with conn.transaction():
                         if step.sql:
-                            await conn.execute(step.sql)  # type: ignore[arg-type]
+                            await conn.execute(step.sql)
                         await conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (version) "
                                            "VALUES (%s)", (step.version,))
                     applied.append(step.version)
@@ -169,7 +169,7 @@ class PostgresStore(Store):
     async def applied_migrations(self) -> list[str]:
         async with self.pool.connection() as conn:
             cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY version")
-            return [r["version"] for r in await cur.fetchall()]  # type: ignore[call-overload]
+            return [r["version"] for r in await cur.fetchall()]
 
 
 def _one_line(exc: BaseException) -> str:
