@@ -46,6 +46,12 @@ def non_finite_number(value: Any, path: str = "") -> str | None:
     return None
 
 
+# The admin method behind each verb of the action table (``jobs.states.ACTIONS``).
+TRANSITION_METHODS = {"pause": "pause_job", "resume": "resume_job", "fail": "force_fail_job",
+                      "retry": "retry_job"}
+DELETE_METHOD = {"cancel": "cancel_and_delete_job"}
+
+
 class AdminService(EngineAdmin):
     def __init__(self, store: Store, storage: Storage, registry: Registry,
                  clock: Clock | None = None) -> None:
@@ -181,6 +187,19 @@ class AdminService(EngineAdmin):
             return await self.store.job_retry_now(job.id, job.status, now)
 
         return await self._settle(job_id, user_id, "retry", attempt)
+
+    # ---- by verb (the action table) -------------------------------------------------------------
+    async def apply(self, verb: str, job_id: uuid.UUID | str, *, user_id: str | None = None,
+                    reason: str | None = None) -> Job:
+        """Run one of the action table's status-changing actions by its verb (pause,
+        resume, fail, retry); ``cancel`` deletes, see :meth:`cancel_and_delete_job`."""
+        method = TRANSITION_METHODS.get(verb)
+        if method is None:
+            raise InvalidRequest(f"unknown action {verb!r}")
+        if verb == "pause":
+            return await self.pause_job(job_id, reason, user_id)
+        job: Job = await getattr(self, method)(job_id, user_id)
+        return job
 
     # ---- deleting -------------------------------------------------------------------------------
     async def cancel_and_delete_job(self, job_id: uuid.UUID | str,

@@ -79,9 +79,7 @@ def show(ctx: typer.Context, job_id: str, as_json: bool = JSON_OPTION) -> None:
 
 def _action(ctx: typer.Context, job_id: str, verb: str, as_json: bool) -> None:
     async def go(dock: Dock) -> None:
-        admin = dock.admin
-        job = await {"resume": admin.resume_job, "fail": admin.force_fail_job,
-                     "retry": admin.retry_job}[verb](job_id)
+        job = await dock.admin.apply(verb, job_id)
         if as_json:
             print_json(job.to_dict())
         else:

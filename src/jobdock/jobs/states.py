@@ -19,6 +19,8 @@ what the admin service checks first, to refuse with a clear message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from jobdock.jobs.model import JobStatus
 
 P, R, Z, C, F, X = (
@@ -60,20 +62,44 @@ def can_transition(current: JobStatus, target: JobStatus) -> bool:
     return target in TRANSITIONS[JobStatus(current)]
 
 
-# Admin actions: the statuses each may start from, and the status it leads to (a pause of
-# a running job and a force fail are requests its worker honours; retry and resume
-# re-queue). Each pair must be a transition of the table above (a test checks it).
+@dataclass(frozen=True)
+class Action:
+    """One thing a person can do to a job, everywhere (admin, web buttons, API, CLI).
+
+    ``target`` None: the job is deleted (cancel). A running job's pause, fail and cancel
+    are requests its worker honours at its next safe point.
+    """
+
+    verb: str
+    sources: frozenset[JobStatus]
+    target: JobStatus | None
+    label: str
+    confirm: str | None = None  # the question asked first, for destructive actions
+
+    def allowed_from(self, status: JobStatus) -> bool:
+        return JobStatus(status) in self.sources
+
+
+# The action vocabulary, in the order buttons are shown. Each (source, target) pair must
+# be a transition of the table above (a test checks it, and that every surface derives
+# its actions from here).
+ACTIONS: dict[str, Action] = {a.verb: a for a in (
+    Action("pause", frozenset({P, R}), Z, "Pause"),
+    Action("resume", frozenset({Z}), P, "Resume"),
+    Action("retry", frozenset({F, X}), P, "Retry"),
+    Action("fail", frozenset({P, R, Z}), F, "Force fail", "Force this job to fail?"),
+    Action("cancel", frozenset(JobStatus), None, "Cancel & delete",
+           "Cancel this job and delete it and its files?"),
+)}
+
+# (sources, target) of the actions that move a job to another status.
 ADMIN_ACTIONS: dict[str, tuple[frozenset[JobStatus], JobStatus]] = {
-    "pause": (frozenset({P, R}), Z),
-    "resume": (frozenset({Z}), P),
-    "fail": (frozenset({P, R, Z}), F),
-    "retry": (frozenset({F, X}), P),
-}
+    verb: (a.sources, a.target) for verb, a in ACTIONS.items() if a.target is not None}
 
 
 def check_action(job_id: object, status: JobStatus, verb: str) -> None:
     """Refuse an admin action the job's status does not allow, saying which would."""
-    sources, _ = ADMIN_ACTIONS[verb]
+    sources = ACTIONS[verb].sources
     if JobStatus(status) not in sources:
         names = [s.value for s in JobStatus if s in sources]
         allowed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

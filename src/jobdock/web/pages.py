@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from jobdock.admin import AdminService, InvalidRequest
 from jobdock.jobs.inputs import input_fields, input_template
+from jobdock.jobs.states import ACTIONS
 from jobdock.web.api import SubmitIn, new_job
 from jobdock.web.context import admin_of, parse_id, render
 from jobdock.web.listing import ListQuery
@@ -23,8 +24,8 @@ from jobdock.web.partials import detail_context, filter_context, list_query, tab
 
 router = APIRouter(include_in_schema=False)
 
-DESTRUCTIVE = {"cancel": "Cancel this job and delete it and its files?",
-               "fail": "Force this job to fail?",
+# Confirmation questions: the job actions' (from the action table) and the list's clears.
+DESTRUCTIVE = {**{verb: a.confirm for verb, a in ACTIONS.items() if a.confirm},
                "clear-completed": "Delete all completed jobs?",
                "clear-failed": "Delete all failed jobs?"}
 
@@ -95,21 +96,19 @@ def one_line(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+NOTICES = {"resume": "Resumed.", "retry": "Queued again; it resumes from its last checkpoint.",
+           "fail": "Marked failed."}
+
+
 async def perform(admin: AdminService, action: str, job_id: str) -> str:
     """Run one admin action; return what to tell the person."""
     parsed = parse_id(job_id)
     if action == "pause":
         job = await admin.pause_job(parsed, "Paused from the web UI")
         return "Paused." if job.status == "paused" else "Pausing at the next safe point…"
-    if action == "resume":
-        await admin.resume_job(parsed)
-        return "Resumed."
-    if action == "retry":
-        await admin.retry_job(parsed)
-        return "Queued again; it resumes from its last checkpoint."
-    if action == "fail":
-        await admin.force_fail_job(parsed)
-        return "Marked failed."
+    if action in NOTICES:
+        await admin.apply(action, parsed)
+        return NOTICES[action]
     if action == "cancel":
         result = await admin.cancel_and_delete_job(parsed)
         return "Deleted." if result["deleted"] else "Cancelling at the next safe point…"
@@ -147,7 +146,7 @@ async def clear(request: Request, status: str = Form(""), confirmed: str = Form(
 @router.post("/jobs/{job_id}/{action}")
 async def job_action(request: Request, job_id: str, action: str,
                      confirmed: str = Form("")) -> Response:
-    if action not in ("pause", "resume", "retry", "fail", "cancel"):
+    if action not in ACTIONS:
         raise InvalidRequest(f"unknown action {action!r}")
     if needs_confirmation(action, confirmed):
         return confirm_page(request, DESTRUCTIVE[action], f"/jobs/{job_id}/{action}", {})

@@ -10,6 +10,7 @@ from typing import Any
 from jobdock.jobs.describe import job_title as job_title  # the templates' job_title
 from jobdock.jobs.model import Job, JobStatus
 from jobdock.jobs.registry import Registry
+from jobdock.jobs.states import ACTIONS
 
 FRESH_SECONDS = 10.0
 IN_FLIGHT = (JobStatus.PENDING.value, JobStatus.PROCESSING.value, JobStatus.PAUSED.value)
@@ -115,22 +116,18 @@ def stage_timeline(job: Job, registry: Registry) -> list[StageRow]:
 
 
 def actions_for(job: Job) -> list[tuple[str, str, str | None]]:
-    """(action, button label, confirmation question or None) the job's status allows.
+    """(action, button label, confirmation question or None) the job's status allows,
+    from the one action table (``jobs.states.ACTIONS``).
 
-    Both "Resume from checkpoint" and "Retry" are ``retry_job``; a failed job with a
-    checkpoint offers the former, since that is what it will do.
+    A failed job with a checkpoint labels ``retry`` "Resume from checkpoint", since that
+    is what it will do.
     """
-    status = job.status
     actions: list[tuple[str, str, str | None]] = []
-    if status in (JobStatus.PENDING, JobStatus.PROCESSING):
-        actions.append(("pause", "Pause", None))
-    if status is JobStatus.PAUSED:
-        actions.append(("resume", "Resume", None))
-    if status is JobStatus.FAILED and job.last_checkpoint_path:
-        actions.append(("retry", "Resume from checkpoint", None))
-    elif status in (JobStatus.FAILED, JobStatus.CANCELLED):
-        actions.append(("retry", "Retry", None))
-    if status in (JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.PAUSED):
-        actions.append(("fail", "Force fail", "Force this job to fail?"))
-    actions.append(("cancel", "Cancel & delete", "Cancel this job and delete it and its files?"))
+    for action in ACTIONS.values():
+        if not action.allowed_from(job.status):
+            continue
+        label = action.label
+        if action.verb == "retry" and job.status is JobStatus.FAILED and job.last_checkpoint_path:
+            label = "Resume from checkpoint"
+        actions.append((action.verb, label, action.confirm))
     return actions
