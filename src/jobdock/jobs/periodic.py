@@ -68,7 +68,7 @@ class Schedule:
             periods = math.floor(moment.timestamp() / step) + 1
             return datetime.fromtimestamp(periods * step, UTC)
         local = moment.astimezone(ZoneInfo(self.timezone))
-        fire = croniter(self.cron, local).get_next(datetime)
+        fire: datetime = croniter(self.cron, local).get_next(datetime)
         return fire.astimezone(UTC)
 
 

@@ -88,5 +88,6 @@ async def render_metrics(dock: Dock) -> bytes:
     durations = await store.metrics_durations(BOUNDS)
     workers = await store.worker_list(dock.clock.now() - LIVE_WORKER)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Snapshot(jobs, durations, len(workers)))  # type: ignore[arg-type]
-    return generate_latest(registry)
+    registry.register(_Snapshot(jobs, durations, len(workers)))
+    data: bytes = generate_latest(registry)
+    return data
