@@ -39,3 +39,24 @@ def test_reanchor_after_edit_counts_exact_fuzzy_lost():
             assert new[r.start:r.end] == a.quote
     assert "edited a bit" in new[results[1].start:results[1].end]
     assert reanchor_counts(results) == {"exact": 2, "fuzzy": 1, "lost": 1}
+
+
+def test_reanchor_prefers_the_edited_place_over_a_repeat_elsewhere():
+    para = "Light falls on the paper while the open window holds the garden still."
+    old = f"{para} (1)\n\nMiddle text here.\n\n{para} (2)\n\nEnd.\n"
+    new = old.replace(f"{para} (2)", para.replace("on the", "across the") + " (2)")
+    second = old.index(f"{para} (2)")
+    [r] = reanchor(old, new, [Anchor("a", second, second + len(para), para)])
+    assert r.method == "fuzzy" and r.start > new.index("Middle")
+
+
+def test_fuzzy_match_covers_whole_words():
+    found = locate("map is not the terrain, but a good map lets you argue about the t",
+                   "A map is not the territory, but a good map lets you argue about the "
+                   "territory with someone.")
+    assert found.method == "fuzzy"
+    text = ("A map is not the territory, but a good map lets you argue about the "
+            "territory with someone.")
+    passage = text[found.start:found.end]
+    assert passage.startswith("map") and not passage.endswith(" t")
+    assert text[found.end - 1].isalnum() and not text[found.end].isalnum()

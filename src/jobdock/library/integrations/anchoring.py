@@ -13,7 +13,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from jobdock.library.integrations.matching import FUZZY_THRESHOLD, find_exact, find_fuzzy
+from jobdock.library.integrations.matching import (
+    FUZZY_THRESHOLD,
+    Match,
+    find_exact,
+    find_fuzzy,
+)
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,10 @@ class OffsetMap:
 
     def __init__(self, old: str, new: str) -> None:
         a, b = _paragraphs(old), _paragraphs(new)
+        self._new_len = len(new)
         a_starts, b_starts = _starts(a), _starts(b)
         self._blocks: list[tuple[int, int, int]] = []  # old start, old end, shift
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-        for i, j, size in matcher.get_matching_blocks():
+        for i, j, size in _matching_blocks(a, b):
             if size:
                 start, end = a_starts[i], a_starts[i + size]
                 self._blocks.append((start, end, b_starts[j] - start))
@@ -61,9 +66,37 @@ class OffsetMap:
         _, end, shift = self._blocks[k]
         return offset + shift if offset < end else end + shift
 
+    def region(self, start: int, end: int) -> tuple[int, int]:
+        """The stretch of the new text that replaced the edited part around old
+        ``start``..``end``: from the end of the kept lines before it to the start of the
+        kept lines after it."""
+        k = bisect.bisect_right(self._keys, start) - 1
+        lo = self._blocks[k][1] + self._blocks[k][2] if k >= 0 else 0
+        after = bisect.bisect_left(self._keys, end)
+        hi = self._blocks[after][0] + self._blocks[after][2] if after < len(self._blocks) \
+            else self._new_len
+        return lo, max(lo, hi)
+
     def unchanged(self, start: int, end: int) -> bool:
         k = bisect.bisect_right(self._keys, start) - 1
         return k >= 0 and end <= self._blocks[k][1]
+
+
+def _matching_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """Matching runs of lines; the common head and tail are taken off first (an edit
+    usually touches a small stretch, and difflib is slow on long runs of blank lines)."""
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    middle = difflib.SequenceMatcher(None, a[head:len(a) - tail], b[head:len(b) - tail],
+                                     autojunk=False)
+    blocks = [(0, 0, head)]
+    blocks += [(i + head, j + head, n) for i, j, n in middle.get_matching_blocks() if n]
+    blocks.append((len(a) - tail, len(b) - tail, tail))
+    return blocks
 
 
 def _starts(lines: list[str]) -> list[int]:
@@ -84,12 +117,24 @@ def _one(anchor: Anchor, new: str, mapping: OffsetMap, threshold: float) -> Rean
     near = mapping.map(anchor.start)
     if mapping.unchanged(anchor.start, anchor.end):
         return Reanchored(anchor.id, "exact", near, near + anchor.end - anchor.start, 1.0)
-    found = find_exact(anchor.quote, new, near) or find_fuzzy(anchor.quote, new, near,
-                                                               threshold)
+    found = _in_region(anchor, new, mapping, threshold) or \
+        find_exact(anchor.quote, new, near) or find_fuzzy(anchor.quote, new, near, threshold)
     if found is None:
         return Reanchored(anchor.id, "lost", anchor.start, anchor.end, 0.0)
     method = "exact" if found.method == "exact" else "fuzzy"
     return Reanchored(anchor.id, method, found.start, found.end, found.confidence)
+
+
+def _in_region(anchor: Anchor, new: str, mapping: OffsetMap, threshold: float) -> Match | None:
+    """Search where the edit happened first: a repeated phrase elsewhere must not win."""
+    lo, hi = mapping.region(anchor.start, anchor.end)
+    pad = len(anchor.quote)
+    lo, hi = max(0, lo - pad), min(len(new), hi + pad)
+    window = new[lo:hi]
+    found = find_exact(anchor.quote, window) or find_fuzzy(anchor.quote, window, None, threshold)
+    if found is None:
+        return None
+    return Match(found.method, lo + found.start, lo + found.end, found.confidence)
 
 
 def counts(results: Iterable[Reanchored]) -> dict[str, int]:

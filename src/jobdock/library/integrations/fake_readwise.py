@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,12 +26,20 @@ class Scripted:
 
 
 @dataclass
+class Hold:
+    """A held request: ``arrived`` is set when it comes in; it is answered on ``release``."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class FakeState:
     books: list[dict[str, Any]]
     token: str
     page_size: int
     failures: dict[int, Scripted] = field(default_factory=dict)  # export request n → answer
-    holds: dict[int, threading.Event] = field(default_factory=dict)
+    holds: dict[int, Hold] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     export_calls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         authorised = self.headers.get("Authorization") == f"Token {self.state.token}"
         with self.state.lock:
             self.state.requests.append({"path": url.path, "params": params,
-                                        "authorised": authorised})
+                                        "authorised": authorised, "at": time.monotonic()})
         if url.path == "/api/v2/auth/":
             self._send(204 if authorised else 401, None)
         elif url.path == "/api/v2/export/":
@@ -90,7 +99,8 @@ class _Handler(BaseHTTPRequestHandler):
             scripted = self.state.failures.pop(n, None)
             hold = self.state.holds.get(n)
         if hold is not None:
-            hold.wait(30)
+            hold.arrived.set()
+            hold.release.wait(60)
         if scripted is not None:
             headers = {"Retry-After": scripted.retry_after} if scripted.retry_after else {}
             self._send(scripted.status, {"detail": "Request was throttled."}, headers)
@@ -146,11 +156,11 @@ class FakeReadwise:
         """Answer the ``request_number``-th export request (1-based) with ``status``."""
         self.state.failures[request_number] = Scripted(status, retry_after)
 
-    def hold(self, request_number: int) -> threading.Event:
-        """Hold the ``request_number``-th export request until the returned event is set."""
-        event = threading.Event()
-        self.state.holds[request_number] = event
-        return event
+    def hold(self, request_number: int) -> Hold:
+        """Hold the ``request_number``-th export request until ``release`` is set."""
+        hold = Hold()
+        self.state.holds[request_number] = hold
+        return hold
 
     @property
     def export_requests(self) -> list[dict[str, Any]]:
@@ -161,8 +171,8 @@ class FakeReadwise:
         return self
 
     def stop(self) -> None:
-        for event in self.state.holds.values():
-            event.set()
+        for hold in self.state.holds.values():
+            hold.release.set()
         self._server.shutdown()
         self._server.server_close()
 

@@ -69,7 +69,21 @@ def _align(quote: str, text: str, cutoff: float) -> tuple[int, int, float] | Non
     result = fuzz.partial_ratio_alignment(quote, text, score_cutoff=cutoff)
     if result is None or result.score <= cutoff:
         return None
-    return result.dest_start, result.dest_end, round(result.score / 100, 4)
+    start, end = _snap(text, result.dest_start, result.dest_end)
+    return start, end, round(result.score / 100, 4)
+
+
+def _snap(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen an alignment to whole words (it may start or end mid-word), trim spaces."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and end > 0 and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def locate(quote: str, text: str, near: int | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from jobdock.library.integrations.notes import (
@@ -46,7 +45,7 @@ def paths_for(vault: Vault, doc: dict[str, Any], folder: str,
 
 def front_matter(doc: dict[str, Any]) -> dict[str, Any]:
     meta = doc.get("metadata") or {}
-    tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
+    tags = meta["tags"] if isinstance(meta.get("tags"), list) else []
     return {"id": doc["id"], "title": doc["title"],
             "source": doc.get("filename") or doc.get("source_type") or "",
             "tags": ["jobdock", *[str(t) for t in tags]], "created": doc.get("created_at")}

@@ -45,10 +45,11 @@ def _prepare(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any]) -> di
     state = repo.sync_state(doc["id"])
     paths = paths_for(vault, doc, settings.get("export_folder") or "", state)
     existing = vault.read_text(paths.note)
-    if existing is not None and state and not ctx.input.get("force"):
-        if content_hash(parse_note(existing).body) != state["vault_hash"]:
-            raise PermanentError(f"{paths.note} was edited in the vault since the last sync; "
-                                 "run obsidian_sync first (nothing was written)")
+    edited = existing is not None and state is not None and \
+        content_hash(parse_note(existing).body) != state["vault_hash"]
+    if edited and not ctx.input.get("force"):
+        raise PermanentError(f"{paths.note} was edited in the vault since the last sync; "
+                             "run obsidian_sync first (nothing was written)")
     return {"vault_root": str(vault.resolved_root), "vault_name": vault.name,
             "sync_annotations": bool(settings.get("sync_annotations", True)),
             "paths": {"name": paths.name, "note": paths.note,

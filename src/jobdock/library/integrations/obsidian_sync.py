@@ -32,7 +32,7 @@ from jobdock.library.integrations.library_text import (
 )
 from jobdock.library.integrations.notes import NotePaths, content_hash, normalise_body, parse_note
 from jobdock.library.integrations.obsidian import paths_for, user_vault, write_document
-from jobdock.library.integrations.rechunk import embed_missing, plan_chunks
+from jobdock.library.integrations.rechunk import embed_missing, plan_chunks, with_embeddings
 from jobdock.library.integrations.repo import INTEGRATIONS, IntegrationsRepo
 
 STAGES = (Stage("compare", 10), Stage("chunking", 15), Stage("embeddings", 45),
@@ -119,15 +119,15 @@ def _from_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
                 found: dict[str, Any]) -> dict[str, Any]:
     docs = documents_repo(ctx)
     new_text = found["new_text"]
-    old_chunks = docs.chunks(doc["id"])
-    rows = ctx.run_stage("chunking", plan_chunks, new_text, old_chunks, doc["id"])
+    rows = ctx.run_stage("chunking", lambda: plan_chunks(new_text, docs.chunks(doc["id"]),
+                                                         doc["id"]))
+    kept = sum(1 for r in rows if r["kept"])
     embedder = doc.get("embedder") or "hashing"
     vectors = ctx.run_stage("embeddings", embed_missing, ctx, rows, embedder)
     moves = ctx.run_stage("reanchor", _reanchor, repo, doc, found, rows)
     saved = ctx.run_stage("save", _save, ctx, repo, doc, new_text, rows, vectors, moves,
                           embedder)
     _record(repo, doc, {**found, "library_hash": content_hash(new_text)}, "from_vault")
-    kept = sum(1 for r in rows if r["embedding"] is not None)
     return {"changed": True, "action": "from_vault", "path": found["path"],
             "chunks": len(rows), "chunks_kept": kept, "chunks_embedded": len(rows) - kept,
             "recovery": moves["counts"], **saved}
@@ -157,11 +157,10 @@ def _reanchor(repo: IntegrationsRepo, doc: dict[str, Any], found: dict[str, Any]
 
 
 def _save(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any], new_text: str,
-          rows: list[dict[str, Any]], vectors: list[Any], moves: dict[str, Any],
+          rows: list[dict[str, Any]], vectors: dict[str, Any], moves: dict[str, Any],
           embedder: str) -> dict[str, Any]:
     docs = documents_repo(ctx)
-    for row, vector in zip(rows, vectors, strict=True):
-        row["embedding"] = vector
+    rows = with_embeddings(rows, vectors, docs.chunks(doc["id"]))
     ctx.write_key(content_key(doc), new_text.encode())
     prefix = content_key(doc).rsplit("/", 1)[0]
     ctx.write_key(f"{prefix}/chunks.json", encode(chunks_document(doc["id"], rows, embedder)))

@@ -24,7 +24,11 @@ from jobdock.jobs.registry import Stage
 from jobdock.library.integrations.highlights import Highlight
 from jobdock.library.integrations.library_text import ChunkIndex, documents_repo, read_text
 from jobdock.library.integrations.matching import locate
-from jobdock.library.integrations.readwise_api import DEFAULT_BASE_URL, ReadwiseClient
+from jobdock.library.integrations.readwise_api import (
+    DEFAULT_BASE_URL,
+    ExportPage,
+    ReadwiseClient,
+)
 from jobdock.library.integrations.readwise_files import parse_export
 from jobdock.library.integrations.repo import INTEGRATIONS, IntegrationsRepo
 
@@ -75,11 +79,7 @@ def _import(ctx: JobContext, repo: IntegrationsRepo, user_id: str,
     pages = _file_pages(ctx, state) if plan["source"] == "file" else \
         _api_pages(ctx, repo, user_id, plan, state)
     for highlights, following in pages:
-        for highlight in highlights:
-            outcome, failure = matcher.process(highlight)
-            state["counts"][outcome] += 1
-            if failure and len(state["failures"]) < MAX_FAILURES_LISTED:
-                state["failures"].append(failure)
+        matcher.import_page(highlights, state)
         state["page"] += 1
         state["next"] = following
         done = sum(state["counts"].values())
@@ -113,14 +113,19 @@ def _api_pages(ctx: JobContext, repo: IntegrationsRepo, user_id: str, plan: dict
         ctx.check_interrupt()
 
     with ReadwiseClient(token, base_url=plan["base_url"], sleep=wait) as client:
-        cursor = state.get("next")
+        cursor: str | None = state.get("next")
         while True:
-            page = ctx.with_retry(lambda c=cursor: client.export_page(c, plan["updated_after"]),
-                                  what="Readwise export page")
+            page = _fetch(ctx, client, cursor, plan["updated_after"])
             yield page.highlights, page.next_cursor
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+
+def _fetch(ctx: JobContext, client: ReadwiseClient, cursor: str | None,
+           updated_after: str | None) -> ExportPage:
+    return ctx.with_retry(lambda: client.export_page(cursor, updated_after),
+                          what="Readwise export page")
 
 
 def _finish(repo: IntegrationsRepo, user_id: str, plan: dict[str, Any],
@@ -179,7 +184,9 @@ class Matcher:
             self._texts[doc["id"]] = (read_text(self.ctx, doc), ChunkIndex(chunks))
         return self._texts[doc["id"]]
 
-    def process(self, h: Highlight) -> tuple[str, dict[str, Any] | None]:
+    def plan(self, h: Highlight) -> tuple[str, dict[str, Any]]:
+        """("annotation", row) for an exact match, ("review", entry) for a fuzzy one,
+        ("failed", why) otherwise."""
         doc = self.document_for(h)
         if doc is None:
             return "failed", _failure(h, f"no document in the library is titled like "
@@ -187,23 +194,37 @@ class Matcher:
         text, chunks = self.text_of(doc)
         found = locate(h.text, text, near=_estimate(h, chunks))
         if found.method == "exact":
-            row = self.repo.add_annotation({
+            return "annotation", {
                 "user_id": self.user_id, "document_id": doc["id"],
                 "start_offset": found.start, "end_offset": found.end,
                 "quote": text[found.start:found.end], "note": h.note, "color": h.color,
                 "tags": ["readwise-import", *h.tags], "source": "readwise",
                 "external_id": h.external_id, "created_at": h.highlighted_at,
-                **chunks.ref(found.start)})
-            return ("imported" if row else "alreadyImported"), None
+                **chunks.ref(found.start)}
         if found.method == "fuzzy":
-            row = self.repo.queue_review({
+            return "review", {
                 "user_id": self.user_id, "document_id": doc["id"],
                 "source": self.review_source, "external_id": h.external_id,
                 "highlight": h.to_dict(), "suggested_start": found.start,
                 "suggested_end": found.end, "suggested_text": text[found.start:found.end],
-                "confidence": found.confidence, "method": "fuzzy"})
-            return ("needsReview" if row else "alreadyImported"), None
+                "confidence": found.confidence, "method": "fuzzy"}
         return "failed", _failure(h, found.reason)
+
+    def import_page(self, highlights: list[Highlight], state: dict[str, Any]) -> None:
+        """Plan a page, write it in one transaction, add its outcomes to ``state``."""
+        plans = [self.plan(h) for h in highlights]
+        annotations = [p for kind, p in plans if kind == "annotation"]
+        reviews = [p for kind, p in plans if kind == "review"]
+        added, queued = self.repo.import_page(annotations, reviews)
+        counts = state["counts"]
+        counts["imported"] += added
+        counts["needsReview"] += queued
+        counts["alreadyImported"] += len(annotations) - added + len(reviews) - queued
+        for kind, failure in plans:
+            if kind == "failed":
+                counts["failed"] += 1
+                if len(state["failures"]) < MAX_FAILURES_LISTED:
+                    state["failures"].append(failure)
 
 
 def _estimate(h: Highlight, chunks: ChunkIndex) -> int | None:

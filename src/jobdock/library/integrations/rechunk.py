@@ -1,8 +1,10 @@
 """Rechunk an edited text, keeping the embeddings of chunks whose text did not change.
 
 The new text is chunked as processing does; a new chunk whose content equals an old
-chunk's keeps that chunk's embedding (and page numbers); only the others are embedded,
-in batches with a cursor, so a pause mid-way resumes at the next batch.
+chunk's is marked ``kept`` (and keeps its page numbers); only the others are embedded,
+in batches with a cursor, so a pause mid-way resumes at the next batch. The kept
+vectors are not copied through the checkpoints: :func:`with_embeddings` takes them
+from the stored chunks by content when the rows are saved.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ _META = ("keywords", "themes", "summary", "importance_score")
 
 def plan_chunks(text: str, old_chunks: list[dict[str, Any]], document_id: str,
                 target_tokens: int = 512, max_tokens: int = 800) -> list[dict[str, Any]]:
-    """New chunk rows; ``embedding`` set where an old chunk had the same content."""
+    """New chunk rows; ``kept`` where an old chunk had the same content (and a vector)."""
     old = {c["content"]: c for c in old_chunks if c.get("embedding") is not None}
     chunks = chunk_markdown(text, None, target_tokens=target_tokens, max_tokens=max_tokens)
     metas = enrich(chunks, text)
@@ -31,16 +33,18 @@ def plan_chunks(text: str, old_chunks: list[dict[str, Any]], document_id: str,
         row.update({k: extra.get(k) for k in _META})
         row["id"] = chunk_id(document_id, row["chunk_index"])
         kept = old.get(row["content"])
-        row["embedding"] = kept["embedding"] if kept else None
+        row["embedding"] = None
+        row["kept"] = kept is not None
         if kept:
             row["page_start"], row["page_end"] = kept.get("page_start"), kept.get("page_end")
         rows.append(row)
     return rows
 
 
-def embed_missing(ctx: JobContext, rows: list[dict[str, Any]], embedder_name: str) -> list[Any]:
-    """Embeddings for every row: the kept ones as they are, the rest computed."""
-    missing = [i for i, r in enumerate(rows) if r["embedding"] is None]
+def embed_missing(ctx: JobContext, rows: list[dict[str, Any]],
+                  embedder_name: str) -> dict[str, Any]:
+    """Vectors of the rows not kept, by chunk index (as a string: JSON keys)."""
+    missing = [i for i, r in enumerate(rows) if not r["kept"]]
     cursor = ctx.cursor or {"vectors": []}
     vectors: list[Any] = list(cursor["vectors"])
     if missing[len(vectors):]:
@@ -51,9 +55,22 @@ def embed_missing(ctx: JobContext, rows: list[dict[str, Any]], embedder_name: st
             ctx.safe_point(len(vectors), len(missing),
                            f"Embedding changed chunk {len(vectors)} of {len(missing)}",
                            cursor={"vectors": vectors})
-    out = [r["embedding"] for r in rows]
-    for i, vector in zip(missing, vectors, strict=True):
-        out[i] = vector
+    return {str(rows[i]["chunk_index"]): v for i, v in zip(missing, vectors, strict=True)}
+
+
+def with_embeddings(rows: list[dict[str, Any]], new: dict[str, Any],
+                    stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with every vector: new ones, else the stored chunk's of the same content
+    (after a crash mid-save the stored chunks are already the new ones: same contents)."""
+    by_content = {c["content"]: c.get("embedding") for c in stored}
+    out = []
+    for row in rows:
+        vector = new.get(str(row["chunk_index"]))
+        if vector is None:
+            vector = by_content.get(row["content"])
+        if vector is None:
+            raise AssertionError(f"chunk {row['chunk_index']} has no vector")
+        out.append({**row, "embedding": vector})
     return out
 
 
@@ -61,4 +78,4 @@ def _plain(vector: Any) -> Any:
     return vector.tolist() if hasattr(vector, "tolist") else list(vector)
 
 
-__all__ = ["Chunk", "embed_missing", "plan_chunks"]
+__all__ = ["Chunk", "embed_missing", "plan_chunks", "with_embeddings"]

@@ -55,15 +55,13 @@ class IntegrationsRepo:
     def annotations(self, document_id: str) -> list[dict[str, Any]]:
         return self._call(self.store.annotation_list(document_id))
 
-    def add_annotation(self, ann: dict[str, Any]) -> dict[str, Any] | None:
-        return self._call(self.store.annotation_insert(ann, self.clock.now()))
-
     def move_annotations(self, moves: Sequence[dict[str, Any]]) -> None:
         self._call(self.store.annotation_set_anchors(moves, self.clock.now()))
 
-    # review queue
-    def queue_review(self, entry: dict[str, Any]) -> dict[str, Any] | None:
-        return self._call(self.store.review_insert(entry, self.clock.now()))
+    def import_page(self, annotations: Sequence[dict[str, Any]],
+                    reviews: Sequence[dict[str, Any]]) -> tuple[int, int]:
+        """Write a page of imports in one transaction; (annotations, reviews) added."""
+        return self._call(self.store.import_page(annotations, reviews, self.clock.now()))
 
     # Obsidian sync state
     def sync_state(self, document_id: str) -> dict[str, Any] | None:

@@ -75,6 +75,18 @@ class IntegrationStore:
         rows = await self.fetch("annotation_insert", self.annotation_params(ann, now))
         return rows[0] if rows else None
 
+    async def import_page(self, annotations: Sequence[dict[str, Any]],
+                          reviews: Sequence[dict[str, Any]], now: datetime) -> tuple[int, int]:
+        """Insert a page of annotations and review entries in one transaction; returns how
+        many of each were new (the rest had been imported before)."""
+        steps = [("annotation_insert", self.annotation_params(a, now)) for a in annotations]
+        steps += [("review_insert", self.review_params(r, now)) for r in reviews]
+        if not steps:
+            return 0, 0
+        results = await self.fetch_in_transaction(steps)
+        added = sum(1 for rows in results[:len(annotations)] if rows)
+        return added, sum(1 for rows in results[len(annotations):] if rows)
+
     async def annotation_get(self, annotation_id: str,
                              user_id: str | None = None) -> dict[str, Any] | None:
         rows = await self.fetch("annotation_get", {"id": annotation_id, "user_id": user_id})
@@ -162,7 +174,11 @@ class IntegrationStore:
 
     # ---- review queue ----------------------------------------------------------------
     async def review_insert(self, entry: dict[str, Any], now: datetime) -> dict[str, Any] | None:
-        rows = await self.fetch("review_insert", {
+        rows = await self.fetch("review_insert", self.review_params(entry, now))
+        return rows[0] if rows else None
+
+    def review_params(self, entry: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return {
             "id": entry.get("id") or str(uuid.uuid4()), "user_id": entry["user_id"],
             "document_id": entry["document_id"], "source": entry["source"],
             "external_id": entry["external_id"],
@@ -170,8 +186,7 @@ class IntegrationStore:
             "suggested_start": entry["suggested_start"],
             "suggested_end": entry["suggested_end"],
             "suggested_text": entry["suggested_text"], "confidence": entry["confidence"],
-            "method": entry.get("method") or "fuzzy", "now": self._t(now)})
-        return rows[0] if rows else None
+            "method": entry.get("method") or "fuzzy", "now": self._t(now)}
 
     async def review_get(self, review_id: str, user_id: str) -> dict[str, Any] | None:
         rows = await self.fetch("review_get", {"id": review_id, "user_id": user_id})

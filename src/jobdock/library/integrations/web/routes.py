@@ -131,8 +131,8 @@ async def settings_page(request: Request, user_id: str = "local") -> Response:
 async def settings_save_page(request: Request) -> Response:
     form = await request.form()
     user_id = str(form.get("user_id") or "local")
-    changes = {k: str(form.get(k) or "") for k in ("vault_path", "vault_name", "export_folder",
-                                                   "readwise_every_hours")}
+    changes: dict[str, object] = {k: str(form.get(k) or "") for k in (
+        "vault_path", "vault_name", "export_folder", "readwise_every_hours")}
     changes["sync_annotations"] = form.get("sync_annotations") == "on"
     url = f"/integrations?user_id={user_id}"
     try:
@@ -151,7 +151,7 @@ async def readwise_page(request: Request, file: UploadFile | None = File(None),
     service = _service(request)
     try:
         data = await file.read(MAX_UPLOAD + 1) if file is not None else b""
-        if data:
+        if file is not None and data:
             job = await service.import_file(user_id, file.filename or "export", data,
                                             document_id or None)
         else:
