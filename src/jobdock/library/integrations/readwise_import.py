@@ -43,7 +43,7 @@ def readwise_import(ctx: JobContext) -> dict[str, Any]:
     user_id = ctx.job.user_id
     if not user_id:
         raise InvalidInputError("a Readwise import needs the user it imports for")
-    source = str(ctx.input.get("source") or "file")
+    source = str(ctx.input.get("source") or "api")
     if source not in ("file", "api"):
         raise InvalidInputError(f"unknown source {source!r} (use file or api)")
     repo: IntegrationsRepo = ctx.service(INTEGRATIONS)
