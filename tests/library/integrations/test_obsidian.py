@@ -144,6 +144,14 @@ async def test_both_sides_changed_is_a_conflict_and_nothing_is_lost(dock: Dock,
     assert export.status is JobStatus.FAILED and "edited in the vault" in export.error_message
     assert note_file.read_text() == vault_version
 
+    # resolving it keeps the chosen side and saves the other one
+    kept = finished(await run_job(dock, await service.sync(USER, doc["id"], prefer="vault")))
+    assert kept["action"] == "from_vault"
+    assert "syncing is a conversation" in content(dock, doc)
+    assert dock.storage.get(kept["kept_copy"]) == library_version.encode()
+    [state] = await service.sync_states(USER)
+    assert state["conflict"] is None
+
 
 async def test_library_only_change_goes_to_the_vault(dock: Dock, vault: Path) -> None:
     doc = await _setup(dock, vault)

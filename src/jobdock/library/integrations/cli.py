@@ -119,11 +119,14 @@ def export(ctx: typer.Context, document_id: str, user_id: str = USER,
 
 @app.command("sync")
 def sync(ctx: typer.Context, document_id: str, user_id: str = USER, wait: bool = WAIT,
-         run: bool = RUN) -> None:
+         run: bool = RUN,
+         prefer: str | None = typer.Option(None, "--prefer", help="Resolve a conflict: keep "
+                                           "'vault' or 'library' (the other is saved).")
+         ) -> None:
     """Compare a document with its vault note and carry changes over (obsidian_sync)."""
 
     async def go(dock: Dock) -> None:
-        job = await IntegrationService.of(dock).sync(user_id, document_id)
+        job = await IntegrationService.of(dock).sync(user_id, document_id, prefer)
         await _follow(dock, job, run, wait)
 
     run_with_dock(ctx, go)

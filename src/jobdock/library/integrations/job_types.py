@@ -18,6 +18,8 @@ class ExportInput(BaseModel):
 
 class SyncInput(BaseModel):
     document_id: str = Field(description="The exported document to sync with its note.")
+    prefer: Literal["vault", "library"] | None = Field(
+        None, description="Resolve a conflict: keep this side (the other is saved as a copy).")
 
 
 class ReadwiseInput(BaseModel):

@@ -9,7 +9,8 @@ with the hashes the last sync recorded:
   (unchanged chunks keep their embeddings), annotations re-anchored, and the counts of
   exact / fuzzy / lost anchors reported (``from_vault``);
 - both changed → a conflict is recorded on the sync state and shown; nothing is
-  overwritten on either side.
+  overwritten on either side. Syncing again with ``"prefer": "vault"`` or ``"library"``
+  resolves it: the other side's text is first saved in storage (``conflicts/``).
 """
 
 from __future__ import annotations
@@ -81,13 +82,24 @@ def _compare(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any]) -> di
         if vault_changed or library_changed:  # both moved to the same text
             _record(repo, doc, base, "from_vault")
         return {**base, "action": "unchanged"}
+    prefer = ctx.input.get("prefer")
+    if vault_changed and library_changed and prefer in ("vault", "library"):
+        # The person chose a side: keep the other one in storage, then carry theirs over.
+        side = "library" if prefer == "vault" else "vault"
+        stamp = repo.now_iso().replace(":", "-")
+        key = f"{content_key(doc).rsplit('/', 1)[0]}/conflicts/{stamp}-{side}.md"
+        ctx.write_key(key, (library if side == "library" else note).encode())
+        base["kept_copy"] = key
+        library_changed = prefer == "library"
+        vault_changed = prefer == "vault"
     if vault_changed and library_changed:
         conflict = {"detected_at": repo.now_iso(), "note_path": paths.note,
                     "vault_hash": vault_hash, "library_hash": library_hash,
                     "synced_vault_hash": state["vault_hash"],
                     "synced_library_hash": state["library_hash"],
                     "message": "the note and the library's text both changed since the last "
-                               "sync; nothing was overwritten"}
+                               "sync; nothing was overwritten (sync again choosing the vault's "
+                               "or the library's version; the other is kept as a copy)"}
         repo.record_conflict(doc["id"], conflict)
         return {**base, "action": "conflict", "conflict": conflict}
     if library_changed:
@@ -112,7 +124,8 @@ def _to_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
     written = write_document(vault, NotePaths(**found["paths"]), doc, text, annotations, None)
     found = {**found, "vault_hash": written["vault_hash"], "library_hash": content_hash(text)}
     _record(repo, doc, found, "to_vault")
-    return {"changed": True, "action": "to_vault", "path": found["path"], "uri": written["uri"]}
+    return {"changed": True, "action": "to_vault", "path": found["path"], "uri": written["uri"],
+            **({"kept_copy": found["kept_copy"]} if found.get("kept_copy") else {})}
 
 
 def _from_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
@@ -130,7 +143,8 @@ def _from_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
     _record(repo, doc, {**found, "library_hash": content_hash(new_text)}, "from_vault")
     return {"changed": True, "action": "from_vault", "path": found["path"],
             "chunks": len(rows), "chunks_kept": kept, "chunks_embedded": len(rows) - kept,
-            "recovery": moves["counts"], **saved}
+            "recovery": moves["counts"], **saved,
+            **({"kept_copy": found["kept_copy"]} if found.get("kept_copy") else {})}
 
 
 def _reanchor(repo: IntegrationsRepo, doc: dict[str, Any], found: dict[str, Any],

@@ -154,8 +154,12 @@ class IntegrationService:
         return await self._document_job("obsidian_export", user_id, document_id,
                                         {"force": True} if force else {})
 
-    async def sync(self, user_id: str, document_id: str) -> Job:
-        return await self._document_job("obsidian_sync", user_id, document_id, {})
+    async def sync(self, user_id: str, document_id: str, prefer: str | None = None) -> Job:
+        """Sync; ``prefer`` ("vault" or "library") resolves a conflict for that side."""
+        if prefer not in (None, "vault", "library"):
+            raise InvalidRequest("prefer is vault or library")
+        return await self._document_job("obsidian_sync", user_id, document_id,
+                                        {"prefer": prefer} if prefer else {})
 
     async def _document_job(self, job_type: str, user_id: str, document_id: str,
                             extra: dict[str, Any]) -> Job:

@@ -76,14 +76,14 @@ async def annotate_page(request: Request, document_id: str, quote: str = Form(..
 
 @router.post("/library/{document_id}/{action}", include_in_schema=False)
 async def obsidian_page(request: Request, document_id: str, action: str,
-                        user_id: str = Form("local")) -> Response:
+                        user_id: str = Form("local"), prefer: str = Form("")) -> Response:
     service = _service(request)
     url = f"/library/{document_id}?user_id={user_id}"
     try:
         if action == "export":
             job = await service.export(user_id, document_id)
         elif action == "sync":
-            job = await service.sync(user_id, document_id)
+            job = await service.sync(user_id, document_id, prefer or None)
         else:
             return _back(url, error=f"unknown action {action}")
     except InvalidRequest as exc:
@@ -186,7 +186,9 @@ class AnnotationBody(BaseModel):
 
 class DocumentJobBody(BaseModel):
     document_id: str
-    force: bool = False
+    force: bool = Field(False, description="export: overwrite a note edited in the vault.")
+    prefer: str | None = Field(None, description="sync: resolve a conflict keeping 'vault' "
+                                                 "or 'library'.")
 
 
 @router.get("/api/integrations/settings", tags=["integrations"])
@@ -232,7 +234,7 @@ async def obsidian_api(request: Request, action: str, body: DocumentJobBody,
         if action not in ("export", "sync"):
             raise InvalidRequest("action is export or sync")
         job = await (service.export(user_id, body.document_id, body.force) if action == "export"
-                     else service.sync(user_id, body.document_id))
+                     else service.sync(user_id, body.document_id, body.prefer))
     except InvalidRequest as exc:
         return _refused(exc)
     return JSONResponse(job.to_dict(), status_code=201)
