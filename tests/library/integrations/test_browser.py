@@ -90,7 +90,7 @@ def test_review_queue_and_highlights_on_the_document_page(live_server: LiveServe
         page.goto(live_server.url + "/review?status=all")
         expect(page.locator(f'tr[data-review-id="{first_id}"]')).to_contain_text("accepted")
 
-        page.goto(f"{live_server.url}/library/{doc_id}")
+        page.goto(f"{live_server.url}/library/documents/{doc_id}/text")
         marks = page.locator("#document-text mark.hl")
         expect(marks).to_have_count(2, timeout=SOON)
         expect(page.locator('#document-text mark[data-source="readwise"]').first).to_be_visible()

@@ -67,5 +67,27 @@ async def test_annotations_and_review_through_the_api(client: httpx.AsyncClient,
     assert len(annotations) == 2
     deleted = await client.delete(f"/api/annotations/{listed[0]['id']}")
     assert deleted.status_code == 204
-    page = await client.get(f"/library/{doc['id']}")
+    page = await client.get(f"/library/documents/{doc['id']}/text")
     assert page.status_code == 200 and 'class="hl hl-' in page.text
+
+
+async def test_pages_list_documents_and_show_a_conflict(client: httpx.AsyncClient,
+                                                        web_dock: Dock, tmp_path: Path) -> None:
+    from tests.library.integrations.support import run_job
+
+    doc = await processed_document(web_dock, user_id=USER)
+    service = IntegrationService.of(web_dock)
+    await service.save_settings(USER, {"vault_path": str(tmp_path)})
+    out = (await run_job(web_dock, await service.export(USER, doc["id"]))).output_data or {}
+    listing = await client.get("/integrations")
+    assert doc["title"] in listing.text and out["path"] in listing.text
+    note = tmp_path / out["path"]
+    note.write_text(note.read_text() + "\nVault edit.\n")
+    key = f"documents/{USER}/{doc['id']}/content.md"
+    web_dock.storage.put(key, content(web_dock, doc).encode() + b"\nLibrary edit.\n")
+    await run_job(web_dock, await service.sync(USER, doc["id"]))
+    page = await client.get(f"/library/documents/{doc['id']}/text")
+    assert 'id="sync-conflict"' in page.text and 'id="keep-vault"' in page.text
+    resolve = await client.post(f"/library/documents/{doc['id']}/obsidian/sync",
+                                data={"user_id": USER, "prefer": "library"})
+    assert resolve.status_code == 303 and resolve.headers["location"].startswith("/jobs/")

@@ -39,7 +39,7 @@ class IntegrationsRepo:
 
     def connections(self, document_id: str) -> list[dict[str, Any]]:
         """Documents this one connects to: ``{title, type, strength}`` each."""
-        return []  # no connections table on main yet
+        return self._call(self.store.connection_links(document_id))
 
     # settings
     def settings(self, user_id: str) -> dict[str, Any]:

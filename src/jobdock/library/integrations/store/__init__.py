@@ -111,6 +111,14 @@ class IntegrationStore:
         return bool(await self.fetch("annotation_delete", {"id": annotation_id,
                                                            "user_id": user_id}))
 
+    # ---- connections (the connections table is the library's, when it exists) ----------
+    async def connection_links(self, document_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Documents this one connects to: ``{document_id, title, type, strength}``."""
+        if not await self.fetch("connections_table_present", {}):
+            return []
+        return await self.fetch("connection_links", {"document_id": document_id,
+                                                     "limit": limit})
+
     # ---- settings ------------------------------------------------------------------
     async def settings_get(self, user_id: str) -> dict[str, Any] | None:
         """A user's settings without the token (``readwise_token_set`` says if one is)."""

@@ -18,6 +18,10 @@ router = APIRouter()
 MAX_UPLOAD = 50 * 1024 * 1024
 
 
+def text_url(document_id: str, user_id: str) -> str:
+    return f"/library/documents/{document_id}/text?user_id={user_id}"
+
+
 def _service(request: Request) -> IntegrationService:
     return IntegrationService.of(dock_of(request))
 
@@ -35,17 +39,7 @@ def _back(url: str, message: str | None = None, error: str | None = None) -> Res
 
 
 # ---- pages ---------------------------------------------------------------------------
-@router.get("/library", include_in_schema=False)
-async def library_page(request: Request, user_id: str = "local") -> Response:
-    service = _service(request)
-    docs = await service.docs.document_list(user_id, 200)
-    states = {s["document_id"]: s for s in await service.sync_states(user_id)}
-    return render(request, "integrations_library.html", {
-        "page": "library", "user_id": user_id, "documents": docs, "states": states,
-        "msg": request.query_params.get("msg"), "error": request.query_params.get("error")})
-
-
-@router.get("/library/{document_id}", include_in_schema=False)
+@router.get("/library/documents/{document_id}/text", include_in_schema=False)
 async def document_page(request: Request, document_id: str, user_id: str = "local") -> Response:
     service = _service(request)
     try:
@@ -56,16 +50,16 @@ async def document_page(request: Request, document_id: str, user_id: str = "loca
     annotations = await service.annotations(document_id, user_id)
     state = await service.store.sync_state_get(document_id)
     return render(request, "integrations_document.html", {
-        "page": "library", "user_id": user_id, "doc": doc, "annotations": annotations,
+        "page": "integrations", "user_id": user_id, "doc": doc, "annotations": annotations,
         "segments": segments(text, annotations), "has_text": bool(text), "state": state,
         "msg": request.query_params.get("msg"), "error": request.query_params.get("error")})
 
 
-@router.post("/library/{document_id}/annotations", include_in_schema=False)
+@router.post("/library/documents/{document_id}/annotations", include_in_schema=False)
 async def annotate_page(request: Request, document_id: str, quote: str = Form(...),
                         note: str = Form(""), color: str = Form("yellow"),
                         user_id: str = Form("local")) -> Response:
-    url = f"/library/{document_id}?user_id={user_id}"
+    url = text_url(document_id, user_id)
     try:
         await _service(request).add_annotation(user_id, document_id, quote=quote, note=note,
                                                color=color)
@@ -74,11 +68,11 @@ async def annotate_page(request: Request, document_id: str, quote: str = Form(..
     return _back(url, "Annotation added")
 
 
-@router.post("/library/{document_id}/{action}", include_in_schema=False)
+@router.post("/library/documents/{document_id}/obsidian/{action}", include_in_schema=False)
 async def obsidian_page(request: Request, document_id: str, action: str,
                         user_id: str = Form("local"), prefer: str = Form("")) -> Response:
     service = _service(request)
-    url = f"/library/{document_id}?user_id={user_id}"
+    url = text_url(document_id, user_id)
     try:
         if action == "export":
             job = await service.export(user_id, document_id)
@@ -121,9 +115,11 @@ async def review_decide_page(request: Request, review_id: str, decision: str,
 @router.get("/integrations", include_in_schema=False)
 async def settings_page(request: Request, user_id: str = "local") -> Response:
     service = _service(request)
+    docs = await service.docs.document_list(user_id, 200)
+    states = {s["document_id"]: s for s in await service.sync_states(user_id)}
     return render(request, "integrations_settings.html", {
         "page": "integrations", "user_id": user_id, "settings": await service.settings(user_id),
-        "states": await service.sync_states(user_id),
+        "documents": docs, "states": states,
         "msg": request.query_params.get("msg"), "error": request.query_params.get("error")})
 
 

@@ -136,3 +136,21 @@ ORDER BY r.created_at, r.id LIMIT %(limit)s;
 UPDATE review_queue SET status = %(status)s, decided_at = %(now)s, annotation_id = %(annotation_id)s
 WHERE id = %(id)s AND user_id = %(user_id)s AND status = 'pending'
 RETURNING *;
+
+-- name: connections_table_present
+-- Whether the library's connections table exists (it comes with detect_connections).
+SELECT 1 AS present WHERE to_regclass('connections') IS NOT NULL;
+
+-- name: connection_links
+-- The documents a document connects to (either direction), strongest first, for the
+-- vault's connections note; rejected connections are left out.
+SELECT d.id AS document_id, d.title, x.engine AS type, MAX(x.strength) AS strength
+FROM (SELECT target_document_id AS other, engine, strength, user_validated
+      FROM connections WHERE source_document_id = %(document_id)s
+      UNION ALL
+      SELECT source_document_id AS other, engine, strength, user_validated
+      FROM connections WHERE target_document_id = %(document_id)s) x
+JOIN documents d ON d.id = x.other
+WHERE x.other <> %(document_id)s AND (x.user_validated IS NULL OR x.user_validated)
+GROUP BY d.id, d.title, x.engine
+ORDER BY strength DESC, d.title LIMIT %(limit)s;

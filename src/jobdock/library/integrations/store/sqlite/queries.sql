@@ -136,3 +136,21 @@ ORDER BY r.created_at, r.id LIMIT :limit;
 UPDATE review_queue SET status = :status, decided_at = :now, annotation_id = :annotation_id
 WHERE id = :id AND user_id = :user_id AND status = 'pending'
 RETURNING *;
+
+-- name: connections_table_present
+-- Whether the library's connections table exists (it comes with detect_connections).
+SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'connections';
+
+-- name: connection_links
+-- The documents a document connects to (either direction), strongest first, for the
+-- vault's connections note; rejected connections are left out.
+SELECT d.id AS document_id, d.title, x.engine AS type, MAX(x.strength) AS strength
+FROM (SELECT target_document_id AS other, engine, strength, user_validated
+      FROM connections WHERE source_document_id = :document_id
+      UNION ALL
+      SELECT source_document_id AS other, engine, strength, user_validated
+      FROM connections WHERE target_document_id = :document_id) x
+JOIN documents d ON d.id = x.other
+WHERE x.other <> :document_id AND (x.user_validated IS NULL OR x.user_validated = 1)
+GROUP BY d.id, d.title, x.engine
+ORDER BY strength DESC, d.title LIMIT :limit;
