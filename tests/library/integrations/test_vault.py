@@ -116,3 +116,10 @@ def test_highlights_and_connections_notes():
     c = render_connections("Doc", [{"name": "Other Doc", "type": "semantic_similarity",
                                     "strength": 0.8123}])
     assert "- [[Other Doc]] — semantic similarity, strength 0.81" in c
+
+
+def test_both_dialects_define_the_same_integration_queries() -> None:
+    from jobdock.library.integrations.store import PACKAGE
+    from jobdock.store.queries import load_queries
+
+    assert set(load_queries("postgres", PACKAGE)) == set(load_queries("sqlite", PACKAGE))
