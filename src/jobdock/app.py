@@ -37,8 +37,10 @@ from jobdock.worker.port import ServiceFactory, WorkerPort
 
 log = logging.getLogger("jobdock")
 
-# Loaded by default: the diagnostic job types and the document library (an extension).
-BUILTIN_MODULES = ("jobdock.jobs.diagnostics", "jobdock.library")
+# Loaded by default: the diagnostic job types, the document library and its integrations
+# (extensions).
+BUILTIN_MODULES = ("jobdock.jobs.diagnostics", "jobdock.library",
+                   "jobdock.library.integrations.extension")
 
 
 class ImportFailed(Exception):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobdock.library.service import DocumentService
-
 from jobdock.app import Dock
 from jobdock.jobs.model import Job, JobStatus
+from jobdock.library.service import DocumentService
 from tests.support.documents import drain, final_job
 
 PARAGRAPHS = [

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jobdock.library.service import DocumentService
 
 from jobdock.admin import InvalidRequest
 from jobdock.app import Dock
 from jobdock.jobs.model import ErrorType, JobStatus
 from jobdock.library.integrations.notes import parse_note
 from jobdock.library.integrations.service import IntegrationService
+from jobdock.library.service import DocumentService
 from tests.library.integrations.support import (
     PARAGRAPHS,
     content,
