@@ -180,9 +180,9 @@ class Rig:
 
         wait_for(bucket_created, 60, "SeaweedFS to create the bucket", every=0.3)
 
-    def start_pgbouncer(self, pool_size: int = 20) -> str:
-        """PgBouncer (Debian package) on the database host in transaction pooling mode, in
-        front of the private Postgres; returns the URL workers use to reach it."""
+    def start_pgbouncer(self, pool_size: int = 20, pool_mode: str = "transaction") -> str:
+        """PgBouncer (Debian package) on the database host, in front of the private
+        Postgres; returns the URL workers use to reach it."""
         assert self.pg is not None
         pg = self.host("pg")
         conf, users = self.pg.root / "pgbouncer.ini", self.pg.root / "userlist.txt"
@@ -191,7 +191,7 @@ class Rig:
             "[databases]", f"jobdock = host={self.pg.sockets} port=5432 dbname=jobdock", "",
             "[pgbouncer]", f"listen_addr = {pg.address}", f"listen_port = {PGBOUNCER_PORT}",
             f"unix_socket_dir = {self.pg.sockets}", "auth_type = trust",
-            f"auth_file = {users}", "pool_mode = transaction", "max_client_conn = 2000",
+            f"auth_file = {users}", f"pool_mode = {pool_mode}", "max_client_conn = 2000",
             f"default_pool_size = {pool_size}", "ignore_startup_parameters = options",
             f"logfile = {self.pg.sockets / 'pgbouncer.log'}", ""]))
         for path in (conf, users):

@@ -120,10 +120,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rig = Rig(root, workers=4, pg_settings=tuple(args.pg_setting)).up()
     results: dict[str, Any] = {"repeats": args.repeats, "concurrency": args.concurrency,
                                "jobs": {"noop": args.noop_jobs, "staged": args.staged_jobs},
-                               "via": "pgbouncer" if args.pgbouncer else "postgres",
+                               "via": f"pgbouncer ({args.pgbouncer} pooling)"
+                               if args.pgbouncer else "postgres",
                                "rows": []}
     try:
-        database_url = rig.start_pgbouncer() if args.pgbouncer else None
+        database_url = rig.start_pgbouncer(pool_size=args.pool_size,
+                                           pool_mode=args.pgbouncer) if args.pgbouncer else None
         dock = await Dock.open(Settings(database_url=rig.database_url(inside=False),
                                         storage_url=rig.storage_url(inside=False),
                                         imports=["tests.multihost.jobtypes"]))
@@ -157,8 +159,10 @@ def main() -> None:
     parser.add_argument("--staged-jobs", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--pgbouncer", action="store_true",
-                        help="workers reach Postgres through PgBouncer (transaction pooling)")
+    parser.add_argument("--pgbouncer", choices=["session", "transaction"],
+                        help="workers reach Postgres through PgBouncer in this pool mode")
+    parser.add_argument("--pool-size", type=int, default=100,
+                        help="PgBouncer's server connections per database")
     parser.add_argument("--pg-setting", action="append", default=[])
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
