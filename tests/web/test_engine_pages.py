@@ -56,7 +56,10 @@ async def test_bulk_action_by_filter_pauses_every_matching_job_and_skips_the_res
     assert (result["matched"], result["done"], result["skipped"]) == (7, 7, 0)
     again = (await client.post("/api/jobs/bulk", json={"action": "pause",
                                                        "user_id": "bulk"})).json()
-    assert (again["done"], again["skipped"]) == (0, 7)  # each job's guard still applies
+    assert again["matched"] == 0  # paused jobs are not in a status pause applies to
+    retried = (await client.post("/api/jobs/bulk", json={"action": "retry", "user_id": "bulk",
+                                                         "status": ["paused"]})).json()
+    assert retried["matched"] == 0  # retry never applies to paused jobs
     form = await client.post("/jobs/bulk", data={"action": "resume", "user": "bulk"})
     assert form.status_code == 303
     for job_id in ids:

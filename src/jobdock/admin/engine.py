@@ -16,7 +16,7 @@ from jobdock.jobs.clock import Clock
 from jobdock.jobs.model import Job
 from jobdock.jobs.periodic import BadSchedule, Schedule, schedule_of
 from jobdock.jobs.registry import Registry
-from jobdock.jobs.states import IllegalTransition
+from jobdock.jobs.states import ADMIN_ACTIONS, IllegalTransition
 from jobdock.store import JobFilter, Store
 
 LIVE_WORKER_SECONDS = 60.0  # a worker silent this long is not listed
@@ -98,12 +98,19 @@ class EngineAdmin:
                    user_id: str | None = None) -> dict[str, Any]:
         """Apply an action to every job the filter selects, in batches of BULK_BATCH.
 
-        Each job goes through its own single-job verb (its guard and race handling); a job
-        the action does not apply to is counted as skipped, not an error.
+        Only jobs in a status the action applies to are selected (the admin action table);
+        each then goes through its own single-job verb (its guard and race handling), and
+        one that changed meanwhile is counted as skipped, not an error.
         """
         verb = self._bulk_verb(action)
         done, skipped = 0, 0
         seen: set[uuid.UUID] = set()
+        if action in ADMIN_ACTIONS:  # select only the statuses the action applies to
+            sources = {s.value for s in ADMIN_ACTIONS[action][0]}
+            statuses = tuple(s for s in (f.statuses or sorted(sources)) if s in sources)
+            if not statuses:
+                return {"action": action, "matched": 0, "done": 0, "skipped": 0}
+            f = dataclasses.replace(f, statuses=statuses)
         f = dataclasses.replace(f, limit=BULK_BATCH, after=None, sort="created")
         while len(seen) < max_jobs:
             page = [j for j in await self.store.job_list(f) if j.id not in seen]
