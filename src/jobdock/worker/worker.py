@@ -62,6 +62,7 @@ class Worker:
         self.retry_scheduler = RetryScheduler(store, self.clock)
         self.enqueuer = PeriodicEnqueuer(store, self.clock, registry)
         self.started_at = self.clock.now()
+        self._declared = False
         self.running: dict[uuid.UUID, RunningJob] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -111,20 +112,22 @@ class Worker:
     async def run(self) -> None:
         """Work until ``stop()`` (or, in burst mode, until the queue is empty)."""
         log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
-        await self._announce()
-        if self.settings.maintenance:
-            await self.enqueuer.declare()
+        try:
+            await self.outage.call(self._announce)
+        except Exception as exc:  # the heartbeat loop announces it again
+            log.warning("could not announce worker %s: %s", self.worker_id, exc)
         helpers = [asyncio.create_task(loop()) for loop in self._helper_loops()]
         try:
             await self._claim_loop()
         finally:
             await self._shutdown()
-            with contextlib.suppress(Exception):
-                await self.store.worker_remove(self.worker_id)
             self._finished.set()
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+            # after the helpers stopped: a last heartbeat must not write the row back
+            with contextlib.suppress(Exception):
+                await self.store.worker_remove(self.worker_id)
             log.info("worker %s stopped after %d jobs", self.worker_id, self.jobs_started)
 
     def _helper_loops(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:
@@ -319,6 +322,9 @@ class Worker:
         # old, and the rescuer must not hand back the jobs this very worker is running.
         await self.heartbeat_once()
         await self.rescuer.run_once()
+        if not self._declared:  # schedules and limits declared in code, once per worker
+            await self.enqueuer.declare()
+            self._declared = True
         woke = bool(await self.retry_scheduler.run_once())
         woke |= bool(await self.enqueuer.run_once())
         if woke:
