@@ -7,17 +7,20 @@ import asyncio
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from jobdock.admin import InvalidRequest
 from jobdock.app import Dock
+from jobdock.jobs.clock import FakeClock
 from jobdock.jobs.model import ErrorType, JobStatus
 from jobdock.library.integrations.fake_readwise import FakeReadwise
-from jobdock.library.integrations.service import IntegrationService
+from jobdock.library.integrations.service import IntegrationService, schedule_name
 from jobdock.library.integrations.store import IntegrationStore
 from jobdock.store import JobFilter
+from jobdock.worker.scheduler import PeriodicEnqueuer
 from tests.library.integrations.support import (
     PARAGRAPHS,
     content,
@@ -164,3 +167,22 @@ async def test_wrong_token_fails_permanently_and_changes_nothing(dock: Dock) -> 
     assert "not-the-token" not in json.dumps(failed.to_dict(), default=str)
     assert await service.annotations(doc["id"], USER) == []
     assert (await service.settings(USER))["readwise_synced_until"] is None
+
+
+async def test_import_every_n_hours_is_a_periodic_schedule(fake_dock: Dock,
+                                                            clock: FakeClock) -> None:
+    clock.set(datetime(2030, 1, 1, tzinfo=UTC))
+    service = IntegrationService.of(fake_dock)
+    await service.save_settings(USER, {"readwise_every_hours": 6})
+    [row] = await fake_dock.admin.schedule_list()
+    assert (row["name"], row["job_type"]) == (schedule_name(USER), "readwise_import")
+    enqueuers = [PeriodicEnqueuer(fake_dock.store, clock, fake_dock.registry) for _ in range(3)]
+    clock.set(datetime(2030, 1, 1, 6, 0, 1, tzinfo=UTC))
+    await asyncio.gather(*(e.run_once() for e in enqueuers))
+    [job] = await fake_dock.store.job_list(JobFilter())
+    assert (job.job_type, job.user_id, job.input_data) == ("readwise_import", USER,
+                                                           {"source": "api"})
+    await service.save_settings(USER, {"vault_path": None})  # other settings: no change
+    assert len(await fake_dock.admin.schedule_list()) == 1
+    await service.save_settings(USER, {"readwise_every_hours": 0})
+    assert await fake_dock.admin.schedule_list() == []

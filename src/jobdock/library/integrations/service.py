@@ -9,12 +9,15 @@ is written.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from datetime import timedelta
 from pathlib import PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from jobdock.admin import AdminService, InvalidRequest
+from jobdock.admin.errors import ScheduleNotFound
 from jobdock.jobs.model import Job, NewJob
 from jobdock.library.files import document_prefix
 from jobdock.library.integrations.highlights import COLORS
@@ -65,7 +68,22 @@ class IntegrationService:
                 await asyncio.to_thread(Vault(values["vault_path"]).check)
             except VaultError as exc:
                 raise InvalidRequest(str(exc)) from None
-        return await self.store.settings_upsert(user_id, values, self.clock.now())
+        saved = await self.store.settings_upsert(user_id, values, self.clock.now())
+        if values["readwise_every_hours"] != current.get("readwise_every_hours"):
+            await self._schedule_import(user_id, values["readwise_every_hours"])
+        return saved
+
+    async def _schedule_import(self, user_id: str, hours: int | None) -> None:
+        """"Import from Readwise every N hours" is one of the engine's periodic schedules
+        (one job per period however many workers run; listed with the others)."""
+        name = schedule_name(user_id)
+        if hours is None:
+            with contextlib.suppress(ScheduleNotFound):
+                await self.admin.schedule_remove(name)
+            return
+        await self.admin.schedule_add(self.admin.schedule_from(
+            name, "readwise_import", every=timedelta(hours=hours),
+            input_data={"source": "api"}, user_id=user_id))
 
     async def set_readwise_token(self, user_id: str, token: str | None) -> None:
         check_user_id(user_id)
@@ -209,6 +227,10 @@ class IntegrationService:
     async def sync_states(self, user_id: str) -> list[dict[str, Any]]:
         check_user_id(user_id)
         return await self.store.sync_state_list(user_id)
+
+
+def schedule_name(user_id: str) -> str:
+    return f"readwise_import/{user_id}"
 
 
 def _span(text: str, start: int | None, end: int | None,
