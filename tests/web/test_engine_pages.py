@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
 from jobdock.app import Dock
+from jobdock.jobs.model import NewJob
 from jobdock.worker import WorkerSettings
 from tests.support.web import submit
 
@@ -66,3 +69,15 @@ async def test_bulk_action_by_filter_pauses_every_matching_job_and_skips_the_res
         assert (await client.get(f"/api/jobs/{job_id}")).json()["status"] == "pending"
     assert (await client.get(f"/api/jobs/{other}")).json()["status"] == "pending"
     assert "bulk-apply" in (await client.get("/jobs")).text
+
+
+async def test_a_job_page_shows_its_queue_unique_key_and_what_it_waits_for(
+        client: httpx.AsyncClient, web_dock: Dock) -> None:
+    parent = await submit(client, "noop")
+    child = await submit(client, "noop")
+    waiting = await web_dock.admin.submit(NewJob(
+        "noop", queue="imports", unique_key="u-1",
+        after=(uuid.UUID(parent["id"]), uuid.UUID(child["id"]))))
+    page = (await client.get(f"/jobs/{waiting.id}")).text
+    assert "imports" in page and "u-1" in page
+    assert parent["id"][:8] in page and "2 not completed yet" in page

@@ -45,7 +45,8 @@ async def filter_context(request: Request) -> dict[str, Any]:
 async def detail_context(request: Request, job_id: str) -> dict[str, Any]:
     admin = admin_of(request)
     job = await admin.get_job(parse_id(job_id))
-    return {"job": job, "timeline": stage_timeline(job, request.app.state.dock.registry)}
+    return {"job": job, "timeline": stage_timeline(job, request.app.state.dock.registry),
+            "dependencies": await admin.dependencies(job.id)}
 
 
 def list_query(status: str = "", type: str = "", stage: str = "", user: str = "", q: str = "",
