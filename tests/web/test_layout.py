@@ -24,6 +24,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SIZES = {"desktop": (1360, 900), "phone": (390, 844)}
+# The pill's box once it is laid out (between two of the dock's refreshes).
+PILL_BOX = """() => {
+  const el = document.querySelector('.dock-empty');
+  const r = el && el.getBoundingClientRect();
+  return r && r.height > 0 ? {x: r.x, y: r.y, width: r.width, height: r.height} : null;
+}"""
 LONG_ERROR = "Traceback: the remote service answered 503 Service Unavailable. " * 6
 
 
@@ -154,7 +160,6 @@ def test_view_all_pill_never_floats_over_rows(idle_server: LiveServer,
     height = page.evaluate("document.documentElement.scrollHeight")
     for y in range(0, height + 100, 150):
         page.evaluate(f"window.scrollTo(0, {y})")
-        box = pill.bounding_box()
-        assert box is not None
+        box = page.wait_for_function(PILL_BOX).json_value()  # the dock re-renders itself
         rows = [r.bounding_box() for r in page.locator("tr[data-job-id]").all()]
         assert not any(r and overlaps(box, r) for r in rows), f"at scroll {y} ({size})"
