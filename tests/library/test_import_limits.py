@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import resource
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from jobdock.library.import_bundle import ImportLimits, ImportRefused, read_bundle
 
+ROOT = Path(__file__).resolve().parents[2]
 CHUNKS = json.dumps({"document_id": "d1", "chunks": []}).encode()
 
 
@@ -101,3 +106,41 @@ def test_a_document_manifest_that_is_a_list_is_refused() -> None:
 def test_not_a_zip_is_refused() -> None:
     with pytest.raises(ImportRefused, match="not a ZIP"):
         read_bundle(b"PK but not really")
+
+
+def test_limits_come_from_the_environment() -> None:
+    limits = ImportLimits.from_env({"JOBDOCK_IMPORT_MAX_DOCUMENTS": "3",
+                                    "JOBDOCK_IMPORT_MAX_RATIO": "10"})
+    assert limits.max_documents == 3 and limits.max_ratio == 10.0
+    assert limits.max_file_bytes == ImportLimits().max_file_bytes
+    with pytest.raises(ImportRefused, match="not a number"):
+        ImportLimits.from_env({"JOBDOCK_IMPORT_MAX_DOCUMENTS": "lots"})
+
+
+def _cli_import(archive: bytes, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "import.zip"
+    path.write_bytes(archive)
+    return subprocess.run(
+        [sys.executable, "-m", "jobdock.cli.main", "--database-url",
+         f"sqlite:///{tmp_path / 'db.sqlite'}", "--storage-url", str(tmp_path / "storage"),
+         "documents", "import", str(path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, env={**os.environ, **env})
+
+
+@pytest.mark.parametrize("case", ["bomb", "too many", "manifest is a list", "bad json"])
+def test_cli_import_refusals_are_one_line_exit_2_and_leave_nothing(tmp_path: Path,
+                                                                    case: str) -> None:
+    archives = {
+        "bomb": lambda: zip_bomb(gib=0.05),
+        "too many": lambda: export_zip({"version": "1.0",
+                                        "documents": [{"id": f"d{i}"} for i in range(5)]},
+                                       {f"d{i}/chunks.json": CHUNKS for i in range(5)}),
+        "manifest is a list": lambda: export_zip([]),
+        "bad json": lambda: export_zip(None, raw_manifest=b"{oops"),
+    }
+    done = _cli_import(archives[case](), tmp_path, JOBDOCK_IMPORT_MAX_DOCUMENTS="4")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len([ln for ln in done.stderr.splitlines() if ln.strip()]) == 1, done.stderr
+    storage = tmp_path / "storage"
+    assert not storage.exists() or not any(p.is_file() for p in storage.rglob("*"))

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -37,6 +39,23 @@ class ImportLimits:
     max_ratio: float = 200.0  # uncompressed / compressed, per member of 1 MiB or more
     max_documents: int = 500
     max_members: int = 10_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ImportLimits:
+        """Defaults, overridden by ``JOBDOCK_IMPORT_MAX_TOTAL_BYTES``, ``…_MAX_FILE_BYTES``,
+        ``…_MAX_RATIO``, ``…_MAX_DOCUMENTS`` and ``…_MAX_MEMBERS``."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            raw = env.get(f"JOBDOCK_IMPORT_{item.name.upper()}")
+            if raw is None:
+                continue
+            try:
+                values[item.name] = float(raw) if item.name == "max_ratio" else int(raw)
+            except ValueError:
+                raise ImportRefused(f"JOBDOCK_IMPORT_{item.name.upper()}={raw!r} is not a "
+                                    "number") from None
+        return cls(**values)
 
 
 class _Entry(BaseModel):
@@ -170,7 +189,7 @@ def _info(entry: _Entry, own: dict[str, Any]) -> dict[str, Any]:
 def read_bundle_documents(data: bytes, limits: ImportLimits | None = None
                           ) -> list[tuple[dict[str, Any], dict[str, bytes]]]:
     """Each document of an export ZIP, all checked: (its details, {file name: bytes})."""
-    budget = _Budget(limits or ImportLimits())
+    budget = _Budget(limits or ImportLimits.from_env())
     with _open(data, budget.limits) as zf:
         manifest = read_manifest(zf, budget)
         names = set(zf.namelist())

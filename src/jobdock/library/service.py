@@ -7,6 +7,7 @@ exports and imports are jobs too. Everything goes through the admin service.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import uuid
 from pathlib import PurePath
@@ -28,6 +29,32 @@ MAX_SOURCE_BYTES = 200 * 1024 * 1024
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
 IMPORT_STRATEGIES = ("skip", "replace", "merge_smart")
+# What the first bytes of a source must look like; text types must not look binary.
+_MAGIC = {".pdf": (b"%PDF-",), ".epub": (b"PK\x03\x04",)}
+
+
+class UnsupportedType(InvalidRequest):
+    """An upload jobdock cannot read (the web answers 415)."""
+
+
+class TooLarge(InvalidRequest):
+    """An upload beyond the size limit (the web answers 413)."""
+
+
+def check_source_type(name: str, data: bytes) -> str:
+    """The upload's suffix, once its name and first bytes say jobdock can read it."""
+    suffix = PurePath(name).suffix.lower()
+    known = ", ".join(sorted(SOURCE_TYPES))
+    if not _SUFFIX.match(suffix) or suffix not in SOURCE_TYPES:
+        what = suffix or "files without a suffix"
+        raise UnsupportedType(f"{name}: jobdock cannot read {what} (it reads {known})")
+    magic = _MAGIC.get(suffix)
+    if magic is not None and not data.startswith(magic):
+        raise UnsupportedType(f"{name} is not a {SOURCE_TYPES[suffix].upper()} file "
+                              "(its first bytes say otherwise)")
+    if magic is None and b"\0" in data[:8192]:
+        raise UnsupportedType(f"{name} is binary, not {SOURCE_TYPES[suffix]} text")
+    return suffix
 IN_FLIGHT = (JobStatus.PENDING.value, JobStatus.PROCESSING.value, JobStatus.PAUSED.value)
 
 
@@ -56,21 +83,26 @@ class DocumentService:
         if not name:
             raise InvalidRequest("a document needs a file name")
         if len(data) > MAX_SOURCE_BYTES:
-            raise InvalidRequest(f"{name} is larger than {MAX_SOURCE_BYTES // 2**20} MiB")
+            raise TooLarge(f"{name} is larger than {MAX_SOURCE_BYTES // 2**20} MiB")
         check_user_id(user_id)
-        suffix = PurePath(name).suffix.lower()
-        suffix = suffix if _SUFFIX.match(suffix) else ""
+        suffix = check_source_type(name, data)
         document_id = str(uuid.uuid4())
         key = source_key(user_id, document_id, suffix)
         await asyncio.to_thread(self.storage.put, key, data)
-        doc = await self.store.document_insert(
-            user_id=user_id, title=title or PurePath(name).stem, document_id=document_id,
-            source_type=SOURCE_TYPES.get(suffix, "unknown"), filename=name, storage_path=key,
-            now=self.admin.clock.now())
-        job = await self.admin.submit(NewJob(
-            "process_document", {"document_id": document_id, "embedder": embedder},
-            user_id=user_id, entity_type="document", entity_id=document_id,
-            metadata={"title": doc["title"]}))  # the UI titles the job by its document
+        try:
+            doc = await self.store.document_insert(
+                user_id=user_id, title=title or PurePath(name).stem, document_id=document_id,
+                source_type=SOURCE_TYPES[suffix], filename=name, storage_path=key,
+                now=self.admin.clock.now())
+            job = await self.admin.submit(NewJob(
+                "process_document", {"document_id": document_id, "embedder": embedder},
+                user_id=user_id, entity_type="document", entity_id=document_id,
+                metadata={"title": doc["title"]}))  # the UI titles the job by its document
+        except BaseException:  # a refused upload leaves nothing behind
+            await asyncio.to_thread(self.storage.delete, key)
+            with contextlib.suppress(Exception):
+                await self.store.document_delete(document_id)
+            raise
         return doc, job
 
     async def list_documents(self, user_id: str | None = None,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from jobdock.admin import InvalidRequest
-from jobdock.library.service import MAX_SOURCE_BYTES, DocumentService
+from jobdock.library.service import MAX_SOURCE_BYTES, DocumentService, TooLarge, UnsupportedType
 from jobdock.web.context import dock_of, render
 from jobdock.web.pages import one_line, submit_context
 
@@ -27,6 +27,13 @@ async def _add(request: Request, file: UploadFile, user_id: str,
         user_id or "local", file.filename or "", data, embedder=embedder)
 
 
+def refusal_status(exc: InvalidRequest) -> int:
+    """415 for a type jobdock cannot read, 413 beyond the size limit, else 422."""
+    if isinstance(exc, UnsupportedType):
+        return 415
+    return 413 if isinstance(exc, TooLarge) else 422
+
+
 @router.post("/documents", include_in_schema=False)
 async def upload_page(request: Request, file: UploadFile = File(...),
                       user_id: str = Form("local"), embedder: str = Form("hashing")) -> Response:
@@ -35,7 +42,7 @@ async def upload_page(request: Request, file: UploadFile = File(...),
     except InvalidRequest as exc:
         return render(request, "submit.html",
                       {**submit_context(request, {}), "upload_error": one_line(exc)},
-                      status_code=422)
+                      status_code=refusal_status(exc))
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
@@ -47,7 +54,7 @@ async def upload_api(request: Request, file: UploadFile = File(...),
     try:
         document, job = await _add(request, file, user_id, embedder)
     except InvalidRequest as exc:
-        return JSONResponse({"detail": one_line(exc)}, status_code=422)
+        return JSONResponse({"detail": one_line(exc)}, status_code=refusal_status(exc))
     return JSONResponse({"document": document, "job": job.to_dict()}, status_code=201)
 
 
