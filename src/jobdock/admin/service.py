@@ -8,7 +8,6 @@ Every action can be scoped to a ``user_id``: a job of another user is "not found
 from __future__ import annotations
 
 import dataclasses
-import math
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -19,6 +18,7 @@ from jobdock.admin.errors import InvalidRequest, JobKeptChanging, JobNotFound
 from jobdock.jobfiles import delete_job_files
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.inputs import InputInvalid, validate_input
+from jobdock.jobs.jsonsafe import non_finite_number
 from jobdock.jobs.model import ACTIVE_STATUSES, Job, JobStatus, NewJob
 from jobdock.jobs.registry import Registry
 from jobdock.jobs.states import check_action
@@ -29,21 +29,6 @@ from jobdock.store import JobFilter, Store
 FORCE_FAIL_MESSAGE = "Failed by an administrator."
 MAX_PAGE = 500
 RACE_ATTEMPTS = 5  # re-decisions when a job changes status under an admin action
-
-
-def non_finite_number(value: Any, path: str = "") -> str | None:
-    """Where in a JSON value a NaN or infinity sits (``.a[2].b``), or None. Python's JSON
-    reads ``NaN``, ``Infinity`` and ``1e400`` (which overflows to infinity) silently."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return path or "(the value)"
-    items = value.items() if isinstance(value, dict) else \
-        enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        where = non_finite_number(item, f"{path}.{key}" if isinstance(key, str) else
-                                  f"{path}[{key}]")
-        if where is not None:
-            return where
-    return None
 
 
 # The admin method behind each verb of the action table (``jobs.states.ACTIONS``).

@@ -17,6 +17,7 @@ from jobdock.jobs.clock import Clock
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.errors import Classification, classify
 from jobdock.jobs.interrupts import Interrupt, JobInterrupted
+from jobdock.jobs.jsonsafe import non_finite_number
 from jobdock.jobs.model import ErrorType, Job, JobStatus
 from jobdock.jobs.observe import job_scope
 from jobdock.jobs.registry import JobType, Registry, UnknownJobType
@@ -109,6 +110,12 @@ class Executor:
             return
         if output is not None and not isinstance(output, dict):
             output = {"result": output}
+        where = non_finite_number(output)
+        if where is not None:  # refused here: in a batch it would sink every completion
+            await self._fail(running, Classification(
+                ErrorType.PERMANENT, f"The job's output{where} is not a finite number (NaN "
+                                     "or infinity); JSON cannot hold it."), None, RetryPolicy())
+            return
         progress = None
         if running.ctx is not None and running.ctx.progress_version:
             _, progress = running.ctx.progress_snapshot()
