@@ -35,6 +35,7 @@ STAGES = (
     Stage("save", 7), Stage("finalize", 3),
 )
 EMBED_BATCH = 32
+CURSOR_SHARE = 0.1
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -125,12 +126,20 @@ def _embed(ctx: JobContext, chunks: list[dict[str, Any]], embedder_name: str) ->
     vectors: list[Any] = list(cursor["vectors"])
     total = len(chunks)
     size = int(ctx.input.get("embed_batch") or EMBED_BATCH)
+    saved = -total  # the first batch always saves a cursor
     for start in range(len(vectors), total, size):
         batch = [c["content"] for c in chunks[start:start + size]]
         vectors.extend(embedder.embed(batch))
         done = len(vectors)
-        ctx.safe_point(done, total, f"Embedding chunk {done} of {total}",
-                       cursor={"vectors": vectors})
+        details = f"Embedding chunk {done} of {total}"
+        # The cursor holds every vector so far: rewriting it after each batch costs
+        # O(n^2) writes on a big document. Save it each tenth of the way instead (a
+        # resume redoes at most that much); pauses and cancels are still heard per batch.
+        if done - saved >= total * CURSOR_SHARE or done == total:
+            ctx.safe_point(done, total, details, cursor={"vectors": vectors})
+            saved = done
+        else:
+            ctx.safe_point(done, total, details)
     return vectors
 
 
