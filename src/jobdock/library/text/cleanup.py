@@ -66,15 +66,18 @@ def cleanup_with_pages(pages: list[Page], *, layout: bool | None = None,
     """
     texts = [_normalise(p.text) for p in pages]
     modes = _modes(texts, layout, kind)
+    vocabulary = Vocabulary(t for t, mode in zip(texts, modes, strict=True) if mode)
     split = [t.split("\n") for t in texts]
+    del texts  # each copy of a big text held here is another multiple of its size
     page_lines = strip_furniture(split) if kind in PAGED or kind is None else split
+    del split
     lines: list[Line] = []
     for page, page_text in zip(pages, page_lines, strict=True):
         lines.extend((page.number, text) for text in _trim_blank(page_text))
         lines.append((page.number, None))
+    del page_lines
     layout_pages = {p.number for p, mode in zip(pages, modes, strict=True) if mode}
     width = _usual_width([line for line in lines if line[0] in layout_pages])
-    vocabulary = Vocabulary(t for t, mode in zip(texts, modes, strict=True) if mode)
     options = _Options(layout_pages, width, guess_headings=kind != "pdf",
                        vocabulary=vocabulary)
     return _assemble(_blocks(lines, options), [p.number for p in pages], vocabulary)
