@@ -193,3 +193,26 @@ async def test_settings_api_never_returns_the_token(dock: Dock) -> None:
     settings = await service.settings(USER)
     assert settings["readwise_token_set"] is True
     assert "tok-123-secret" not in json.dumps(settings, default=str)
+
+
+async def test_sync_chunks_as_processing_did_so_unchanged_chunks_keep_vectors(
+        dock: Dock, vault: Path) -> None:
+    """With MiniLM, processing chunks within the model's window: sync must chunk the same
+    way, or no chunk matches and every one is embedded again."""
+    service = IntegrationService.of(dock)
+    await service.save_settings(USER, {"vault_path": str(vault)})
+    sections = [f"## Part {n}\n\n" + "\n\n".join(
+        f"{p} (Section {n}, copy {k}.)" for k in range(4) for p in PARAGRAPHS)
+        for n in range(1, 4)]  # ~700 tokens a section: longer than MiniLM's window
+    markdown = "# Stone and River\n\n" + "\n\n".join(sections) + "\n"
+    doc, job = await DocumentService.of(dock).add(USER, "long.md", markdown.encode(),
+                                                  embedder="minilm")
+    assert (await run_job(dock, job)).status is JobStatus.COMPLETED
+    out = finished(await run_job(dock, await service.export(USER, doc["id"])))
+    note_file = vault / out["path"]
+    note = note_file.read_text()
+    old = PARAGRAPHS[1] + " (Section 2, copy 1.)"
+    note_file.write_text(note.replace(old, old.replace("open window", "wide window")))
+    synced = finished(await run_job(dock, await service.sync(USER, doc["id"])))
+    assert synced["chunks"] >= 6
+    assert synced["chunks_embedded"] <= 2 < synced["chunks_kept"]

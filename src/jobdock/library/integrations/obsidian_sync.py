@@ -132,10 +132,10 @@ def _from_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
                 found: dict[str, Any]) -> dict[str, Any]:
     docs = documents_repo(ctx)
     new_text = found["new_text"]
-    rows = ctx.run_stage("chunking", lambda: plan_chunks(new_text, docs.chunks(doc["id"]),
-                                                         doc["id"]))
-    kept = sum(1 for r in rows if r["kept"])
     embedder = doc.get("embedder") or "hashing"
+    rows = ctx.run_stage("chunking", lambda: plan_chunks(new_text, docs.chunks(doc["id"]),
+                                                         doc["id"], embedder))
+    kept = sum(1 for r in rows if r["kept"])
     vectors = ctx.run_stage("embeddings", embed_missing, ctx, rows, embedder)
     moves = ctx.run_stage("reanchor", _reanchor, repo, doc, found, rows)
     saved = ctx.run_stage("save", _save, ctx, repo, doc, new_text, rows, vectors, moves,

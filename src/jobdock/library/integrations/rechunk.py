@@ -15,16 +15,26 @@ from typing import Any
 from jobdock.jobs.context import JobContext
 from jobdock.library.files import chunk_id
 from jobdock.library.text import Chunk, chunk_markdown, enrich, get_embedder
+from jobdock.library.text.embeddings import embedder_window
 
 EMBED_BATCH = 32
 _META = ("keywords", "themes", "summary", "importance_score")
 
 
 def plan_chunks(text: str, old_chunks: list[dict[str, Any]], document_id: str,
-                target_tokens: int = 512, max_tokens: int = 800) -> list[dict[str, Any]]:
-    """New chunk rows; ``kept`` where an old chunk had the same content (and a vector)."""
+                embedder: str = "hashing", target_tokens: int = 512,
+                max_tokens: int = 800) -> list[dict[str, Any]]:
+    """New chunk rows; ``kept`` where an old chunk had the same content (and a vector).
+
+    Chunked as ``process_document`` chunks for this embedder (within its window, counted
+    with its tokenizer), so unchanged passages give the same chunks as before.
+    """
     old = {c["content"]: c for c in old_chunks if c.get("embedding") is not None}
-    chunks = chunk_markdown(text, None, target_tokens=target_tokens, max_tokens=max_tokens)
+    window, counter = embedder_window(embedder)
+    if window is not None:
+        target_tokens, max_tokens = min(target_tokens, window), min(max_tokens, window)
+    chunks = chunk_markdown(text, None, target_tokens=target_tokens, max_tokens=max_tokens,
+                            count=counter)
     metas = enrich(chunks, text)
     rows = []
     for chunk, meta in zip(chunks, metas, strict=True):
