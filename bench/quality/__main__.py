@@ -46,7 +46,8 @@ def export(rev: str) -> Path:
     return target / "src"
 
 
-def evaluate(doc: Doc, path: Path, out: dict[str, Any], encoder: Any) -> dict[str, Any]:
+def evaluate(doc: Doc, path: Path, out: dict[str, Any], encoder: Any,
+             with_retrieval: bool = True) -> dict[str, Any]:
     if "error" in out:
         return {"error": out["error"]}
     reference = reference_text(doc, path)
@@ -67,7 +68,7 @@ def evaluate(doc: Doc, path: Path, out: dict[str, Any], encoder: Any) -> dict[st
     if doc.kind == "pdf":
         left, examples = measures.running_heads_left(reference, markdown)
         row.update(running_heads=left, running_head_examples=examples)
-    if doc.name in QUERIES:
+    if with_retrieval and doc.name in QUERIES:
         row.update(retrieval(out, QUERIES[doc.name], encoder))
     return row
 
@@ -123,6 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", help="a git revision to compare with (e.g. a commit)")
     parser.add_argument("--only", nargs="*", help="document names to run")
+    parser.add_argument("--no-retrieval", action="store_true",
+                        help="skip hit@k (embedding every chunk is the slow part)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from bench.quality.pipeline import text_package
@@ -137,7 +140,8 @@ def main() -> None:
     for doc in docs:
         for label, src in sources.items():
             out = run_pipeline(paths[doc.name], src)
-            results[label][doc.name] = evaluate(doc, paths[doc.name], out, encoder)
+            results[label][doc.name] = evaluate(doc, paths[doc.name], out, encoder,
+                                                not args.no_retrieval)
             print(f"{doc.name} {label} done", file=sys.stderr, flush=True)
     text = table(results, list(sources))
     print(text)
@@ -145,11 +149,13 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     provenance = "\n".join(f"- {d.name}: Debian package `{d.package}`, `{d.path}`, "
                            f"licence {d.licence} ({d.note})" for d in docs)
-    (RESULTS / f"quality-{stamp}.md").write_text(
+    name = f"quality-{stamp}{'-no-retrieval' if args.no_retrieval else ''}"
+    (RESULTS / f"{name}.md").write_text(
         f"# Text quality harness, {stamp}\n\n`python -m bench.quality"
-        f"{' --before ' + args.before if args.before else ''}`; runs: "
+        f"{' --before ' + args.before if args.before else ''}"
+        f"{' --no-retrieval' if args.no_retrieval else ''}`; runs: "
         f"{', '.join(sources)}.\n\n{text}\n\n## Corpus\n\n{provenance}\n")
-    (RESULTS / f"quality-{stamp}.json").write_text(json.dumps(results, indent=1))
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":
