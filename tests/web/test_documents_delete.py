@@ -26,3 +26,13 @@ async def test_delete_a_document_over_the_api_and_the_form(client: httpx.AsyncCl
     form = await client.post(f"/library/documents/{other['id']}/delete")
     assert form.status_code == 303 and form.headers["location"] == "/library"
     assert await service.list_documents("ann") == []
+
+
+async def test_library_page_lists_documents_with_a_delete_button(client: httpx.AsyncClient,
+                                                                 web_dock: Dock) -> None:
+    empty = (await client.get("/library")).text
+    assert "No documents yet" in empty and 'href="/library"' in empty  # in the top bar
+    doc, _ = await DocumentService.of(web_dock).add("ann", "notes.md", b"# Notes\n\nWords.\n")
+    page = (await client.get("/library")).text
+    assert f'data-document-id="{doc["id"]}"' in page and "notes" in page
+    assert f'action="/library/documents/{doc["id"]}/delete"' in page

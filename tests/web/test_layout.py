@@ -163,3 +163,19 @@ def test_view_all_pill_never_floats_over_rows(idle_server: LiveServer,
         box = page.wait_for_function(PILL_BOX).json_value()  # the dock re-renders itself
         rows = [r.bounding_box() for r in page.locator("tr[data-job-id]").all()]
         assert not any(r and overlaps(box, r) for r in rows), f"at scroll {y} ({size})"
+
+
+def test_library_page_fits_a_phone(idle_server: LiveServer, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    with httpx.Client(base_url=idle_server.url) as http:
+        for n in range(3):
+            name = f"chapter-{n}-with-a-rather-long-file-name.md"
+            files = {"file": (name, b"# Title\n\nText.\n")}
+            assert http.post("/api/documents", files=files).status_code == 201
+    page.goto(f"{idle_server.url}/library")
+    expect(page.locator("tr[data-document-id]")).to_have_count(3)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "layout-library-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    context.close()

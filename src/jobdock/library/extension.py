@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobdock.extensions import Extension, ServiceEnv, bind
+from jobdock.extensions import Extension, NavEntry, ServiceEnv, bind
 from jobdock.jobs.registry import Registry
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
 from jobdock.library.store.repository import MIGRATIONS
@@ -55,7 +55,7 @@ extension = Extension(
     services=[bind(DOCUMENTS, _documents)],
     router=_router,
     templates=HERE / "web" / "templates",
-    nav=[],
+    nav=[NavEntry("Library", "/library", page="library")],
     submit_panels=["library_upload_panel.html"],
     cli=_cli,
     cli_name="documents",

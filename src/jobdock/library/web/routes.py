@@ -58,6 +58,14 @@ async def upload_api(request: Request, file: UploadFile = File(...),
     return JSONResponse({"document": document, "job": job.to_dict()}, status_code=201)
 
 
+@router.get("/library", include_in_schema=False)
+async def documents_page(request: Request) -> Response:
+    """The documents, newest first, each with its status and a Delete button."""
+    documents = await DocumentService.of(dock_of(request)).list_documents(limit=500)
+    return render(request, "library_documents.html", {"page": "library",
+                                                      "documents": documents})
+
+
 @router.post("/library/documents/{document_id}/delete", include_in_schema=False)
 async def delete_page(request: Request, document_id: str) -> Response:
     """The Library's Delete button: the document, its chunks and files; back to the list."""
