@@ -1,0 +1,68 @@
+"""Where the document job types call into connections: enrichment in process_document's
+metadata stage (stored with the chunks at save), and ``connections.json`` in export and
+import. Without the connections extension wired in, the hooks do nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jobdock.jobs.context import JobContext
+from jobdock.jobs.services import UnknownService
+from jobdock.library.connections.enrich import Enrichment, enrich_texts
+from jobdock.library.connections.jobsupport import enrich_chunks
+from jobdock.library.connections.repo import CONNECTIONS, ConnectionsRepo
+
+FILE = "connections.json"
+VERSION = "1.0"
+
+
+def _repo(ctx: JobContext) -> ConnectionsRepo | None:
+    try:
+        return ctx.service(CONNECTIONS)
+    except UnknownService:
+        return None
+
+
+def enrichment_for(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The metadata stage's enrichment: one dict per chunk, in order (checkpointed)."""
+    return [e.to_dict() for e in enrich_texts([c["content"] for c in chunks])]
+
+
+def save_enrichment(ctx: JobContext, document_id: str, rows: list[dict[str, Any]],
+                    enrichment: list[dict[str, Any]] | None) -> None:
+    """Store the enrichment beside the chunks just saved (``rows`` carry ids and vectors)."""
+    repo = _repo(ctx)
+    if repo is None:
+        return
+    if enrichment is None or len(enrichment) != len(rows):  # a checkpoint from before
+        repo.save_enrichments(document_id, enrich_chunks(rows))
+        return
+    repo.save_enrichments(document_id, [(r["id"], Enrichment.from_dict(e), r.get("embedding"))
+                                        for r, e in zip(rows, enrichment, strict=True)])
+
+
+def export_file(ctx: JobContext, document_id: str) -> bytes | None:
+    """``connections.json`` of a document: every connection touching it."""
+    repo = _repo(ctx)
+    if repo is None:
+        return None
+    rows = repo.export_rows(document_id)
+    body = {"version": VERSION, "document_id": document_id, "count": len(rows),
+            "connections": rows}
+    return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def after_import(ctx: JobContext, document_id: str, chunks: list[dict[str, Any]],
+                 prefix: str) -> dict[str, int]:
+    """Enrich the imported chunks and restore the connections of ``{prefix}/connections.json``
+    whose two ends are present (those to documents imported later come back with them)."""
+    repo = _repo(ctx)
+    if repo is None:
+        return {"restored": 0}
+    repo.save_enrichments(document_id, enrich_chunks(chunks))
+    raw = ctx.read_file(f"{prefix}/{FILE}")
+    if raw is None:
+        return {"restored": 0}
+    rows = json.loads(raw).get("connections", [])
+    return {"restored": repo.restore(rows)}

@@ -1,0 +1,1 @@
+"""Named queries of the connections store, one file per dialect."""

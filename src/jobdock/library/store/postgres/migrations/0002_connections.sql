@@ -1,0 +1,32 @@
+-- Connections between chunks, and the enrichment the engines read (one row per chunk).
+CREATE TABLE chunk_enrichments (
+    chunk_id           text PRIMARY KEY REFERENCES chunks (id) ON DELETE CASCADE,
+    document_id        text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    concepts           jsonb NOT NULL DEFAULT '[]'::jsonb,
+    importance         double precision NOT NULL DEFAULT 0,
+    polarity           double precision NOT NULL DEFAULT 0,
+    domain             text NOT NULL DEFAULT 'general',
+    domain_confidence  double precision NOT NULL DEFAULT 0,
+    vector             text,  -- base64 of little-endian float32: loads 100k rows fast
+    version            integer NOT NULL DEFAULT 1
+);
+CREATE INDEX chunk_enrichments_document_idx ON chunk_enrichments (document_id);
+
+CREATE TABLE connections (
+    id                  text PRIMARY KEY,
+    source_chunk_id     text NOT NULL REFERENCES chunks (id) ON DELETE CASCADE,
+    target_chunk_id     text NOT NULL REFERENCES chunks (id) ON DELETE CASCADE,
+    source_document_id  text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    target_document_id  text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    engine              text NOT NULL CHECK (engine IN
+        ('semantic_similarity', 'contradiction_detection', 'thematic_bridge')),
+    strength            double precision NOT NULL CHECK (strength >= 0 AND strength <= 1),
+    metadata            jsonb NOT NULL DEFAULT '{}'::jsonb,
+    user_validated      boolean,
+    validated_at        timestamptz,
+    discovered_at       timestamptz NOT NULL,
+    UNIQUE (source_chunk_id, target_chunk_id, engine),
+    CHECK (source_chunk_id <> target_chunk_id)
+);
+CREATE INDEX connections_source_document_idx ON connections (source_document_id);
+CREATE INDEX connections_target_document_idx ON connections (target_document_id);
