@@ -10,6 +10,7 @@ from jobdock.app import Dock
 from jobdock.jobs.model import Job, JobStatus, NewJob
 from jobdock.library.connections.enrich import enrich_texts
 from jobdock.library.connections.store import ConnectionStore
+from jobdock.library.files import chunks_document, encode
 from jobdock.library.store.repository import DocumentStore
 from tests.library.connections.labelled import CORPUS, corpus_records, paragraphs
 from tests.support.documents import drain, final_job
@@ -42,6 +43,8 @@ async def store_corpus(dock: Dock, names: list[str] | None = None) -> list[str]:
                            "embedding": [float(x) for x in vectors[f"{path.stem}#{i}"]]})
             offset += len(text) + 2
         await docs.chunk_replace(path.stem, chunks, now)
+        dock.storage.put(f"documents/{USER}/{path.stem}/chunks.json",
+                         encode(chunks_document(path.stem, chunks, "minilm")))
         await docs.document_set_status(path.stem, "completed", now, None)
         await links.enrichment_replace(path.stem, [
             (c["id"], e, c["embedding"]) for c, e in zip(chunks, enrich_texts(texts),
