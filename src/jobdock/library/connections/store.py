@@ -91,6 +91,8 @@ class ConnectionStore:
         for row in rows:
             row["id"] = row["id"] or connection_id(row["source_chunk_id"],
                                                    row["target_chunk_id"], row["engine"])
+            for name in ("validated_at", "discovered_at"):
+                row[name] = self._time_text(row[name])
         if not rows:
             return 0
         result = await self._run("connection_restore_many", {
@@ -130,6 +132,13 @@ class ConnectionStore:
         rows = await self._run("connection_set_validated", {
             "id": connection_id, "value": value, "now": self.store.enc_time(now)})
         return self._connection(rows[0]) if rows else None
+
+    def _time_text(self, value: str | None) -> str | None:
+        """An ISO time from a file, as this dialect stores it inside a JSON row."""
+        if not value:
+            return None
+        encoded = self.store.enc_time(datetime.fromisoformat(value))
+        return encoded if isinstance(encoded, str) else value
 
     def _connection(self, row: dict[str, Any]) -> dict[str, Any]:
         conn = dict(row)
