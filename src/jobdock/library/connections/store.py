@@ -63,10 +63,22 @@ class ConnectionStore:
             row["concepts"] = self.store.dec_json(row["concepts"]) or []
         return rows
 
-    async def library_table(self, user_id: str) -> ChunkTable:
-        """The user's whole library as engine columns."""
-        rows = await self._run("library_rows", {"user_id": user_id})
-        return table_from_rows(rows, self.store.dec_json)
+    async def library_table(self, user_id: str, page: int = 5000) -> ChunkTable:
+        """The user's whole library as engine columns, read a page at a time into
+        preallocated arrays (a 100,000-chunk library never sits in memory as rows)."""
+        total = int((await self._run("library_count", {"user_id": user_id}))[0]["n"])
+        builder = TableBuilder(total, self.store.dec_json)
+        after: dict[str, Any] = {"after_created": None, "after_document": None,
+                                 "after_index": None}
+        while True:
+            rows = await self._run("library_rows", {"user_id": user_id, "page": page,
+                                                    **after})
+            builder.add(rows)
+            if len(rows) < page:
+                return builder.table()
+            last = rows[-1]
+            after = {"after_created": last["k_created"], "after_document": last["document_id"],
+                     "after_index": last["k_index"]}
 
     async def documents_newer_than(self, document_id: str) -> list[str]:
         rows = await self._run("documents_newer_than", {"document_id": document_id})
@@ -81,9 +93,11 @@ class ConnectionStore:
             rows = [{**c, "id": connection_id(c["source_chunk_id"], c["target_chunk_id"],
                                               c["engine"])}
                     for c in connections[start:start + batch]]
-            result = await self._run("connection_upsert_many", {
-                "rows": self.store.enc_json(rows), "now": self.store.enc_time(now)})
-            added += sum(1 for r in result if r["inserted"])
+            params = {"rows": self.store.enc_json(rows), "now": self.store.enc_time(now)}
+            existing, written = await self.store.execute_in_transaction([
+                (self.queries["connection_count_existing"], {"rows": params["rows"]}),
+                (self.queries["connection_upsert_many"], params)])
+            added += len(written) - int(existing[0]["n"])
         return added
 
     async def restore(self, connections: list[dict[str, Any]], now: datetime) -> int:
@@ -152,23 +166,48 @@ class ConnectionStore:
         return conn
 
 
-def table_from_rows(rows: list[dict[str, Any]], dec_json: Any) -> ChunkTable:
-    """Columns straight from store rows: one base64 join and one ``frombuffer`` for all
-    vectors (rows without a vector, or of another size, get a zero vector)."""
-    raw = [base64.b64decode(r["vector"]) if r["vector"] else b"" for r in rows]
-    size = max((len(b) for b in raw), default=0)
-    blank = bytes(size)
-    matrix = np.frombuffer(b"".join(b if len(b) == size else blank for b in raw),
-                           dtype="<f4").reshape(len(rows), size // 4 if size else 0)
-    if not size:
-        matrix = np.zeros((len(rows), 1), dtype=np.float32)
-    concepts = [dec_json(r["concepts"]) or [] for r in rows]
-    return ChunkTable(
-        chunk_ids=[r["chunk_id"] for r in rows],
-        document_ids=[r["document_id"] for r in rows],
-        embeddings=normalise(matrix.astype(np.float32)),
-        importance=np.array([r["importance"] for r in rows], dtype=np.float32),
-        polarity=np.array([r["polarity"] for r in rows], dtype=np.float32),
-        domains=[r["domain"] for r in rows],
-        concepts=[tuple(c["key"] for c in cs) for cs in concepts],
-        concept_texts=[tuple(c["text"] for c in cs) for cs in concepts])
+class TableBuilder:
+    """Fills a :class:`ChunkTable`'s columns page by page; vectors go straight into one
+    preallocated float32 matrix (rows without a vector, or of another size, stay zero)."""
+
+    def __init__(self, total: int, dec_json: Any) -> None:
+        self.total = total
+        self.dec_json = dec_json
+        self.matrix: np.ndarray | None = None
+        self.n = 0
+        self.chunk_ids: list[str] = []
+        self.document_ids: list[str] = []
+        self.importance: list[float] = []
+        self.polarity: list[float] = []
+        self.domains: list[str] = []
+        self.concepts: list[tuple[str, ...]] = []
+        self.texts: list[tuple[str, ...]] = []
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            if self.n >= self.total:  # rows added since the count: next run's
+                return
+            vector = base64.b64decode(row["vector"]) if row["vector"] else b""
+            if self.matrix is None and vector:
+                self.matrix = np.zeros((self.total, len(vector) // 4), dtype=np.float32)
+            if self.matrix is not None and len(vector) == self.matrix.shape[1] * 4:
+                self.matrix[self.n] = np.frombuffer(vector, dtype="<f4")
+            concepts = self.dec_json(row["concepts"]) or []
+            self.chunk_ids.append(row["chunk_id"])
+            self.document_ids.append(row["document_id"])
+            self.importance.append(row["importance"])
+            self.polarity.append(row["polarity"])
+            self.domains.append(row["domain"])
+            self.concepts.append(tuple(c["key"] for c in concepts))
+            self.texts.append(tuple(c["text"] for c in concepts))
+            self.n += 1
+
+    def table(self) -> ChunkTable:
+        matrix = self.matrix if self.matrix is not None else np.zeros((self.total, 1),
+                                                                      dtype=np.float32)
+        return ChunkTable(
+            chunk_ids=self.chunk_ids, document_ids=self.document_ids,
+            embeddings=normalise(matrix[: self.n]),
+            importance=np.array(self.importance, dtype=np.float32),
+            polarity=np.array(self.polarity, dtype=np.float32),
+            domains=self.domains, concepts=self.concepts, concept_texts=self.texts)

@@ -17,19 +17,35 @@ WHERE EXISTS (SELECT 1 FROM chunks c WHERE c.id = r.value->>'chunk_id');
 SELECT e.* FROM chunk_enrichments e JOIN chunks c ON c.id = e.chunk_id
 WHERE e.document_id = :document_id ORDER BY c.chunk_index;
 
+-- name: library_count
+SELECT count(*) AS n FROM chunk_enrichments e
+JOIN documents d ON d.id = e.document_id
+WHERE d.user_id = :user_id;
+
 -- name: library_rows
--- Everything the engines read, for one user's library, in a stable order.
-SELECT e.chunk_id, e.document_id, e.concepts, e.importance, e.polarity, e.domain, e.vector
+-- Everything the engines read, for one user's library, a page at a time in a stable
+-- order (keyset: the last row's created_at, document id and chunk index).
+SELECT e.chunk_id, e.document_id, e.concepts, e.importance, e.polarity, e.domain, e.vector,
+    d.created_at AS k_created, c.chunk_index AS k_index
 FROM chunk_enrichments e
 JOIN chunks c ON c.id = e.chunk_id
 JOIN documents d ON d.id = e.document_id
 WHERE d.user_id = :user_id
-ORDER BY d.created_at, d.id, c.chunk_index;
+  AND (:after_created IS NULL
+       OR (d.created_at, d.id, c.chunk_index)
+          > (:after_created, :after_document, :after_index))
+ORDER BY d.created_at, d.id, c.chunk_index
+LIMIT :page;
 
 -- name: documents_newer_than
 SELECT d.id FROM documents d, documents me
 WHERE me.id = :document_id AND d.user_id = me.user_id AND d.created_at > me.created_at
 ORDER BY d.created_at, d.id;
+
+-- name: connection_count_existing
+-- How many of these rows exist already (run with the upsert, in its transaction).
+SELECT count(*) AS n FROM connections
+WHERE id IN (SELECT r.value->>'id' FROM json_each(:rows) AS r);
 
 -- name: connection_upsert_many
 -- Idempotent: the same (source, target, engine) refreshes strength and metadata only.
@@ -45,7 +61,7 @@ JOIN chunks t ON t.id = r.value->>'target_chunk_id'
 WHERE true
 ON CONFLICT (source_chunk_id, target_chunk_id, engine) DO UPDATE
 SET strength = excluded.strength, metadata = excluded.metadata
-RETURNING discovered_at = :now AS inserted;
+RETURNING id;
 
 -- name: connection_count_for_document
 SELECT engine, count(*) AS n FROM connections
