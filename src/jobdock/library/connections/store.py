@@ -8,6 +8,7 @@ travel as base64 float32 so a library of 100,000 chunks loads in about a second.
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -64,21 +65,22 @@ class ConnectionStore:
         return rows
 
     async def library_table(self, user_id: str, page: int = 5000) -> ChunkTable:
-        """The user's whole library as engine columns, read a page at a time into
-        preallocated arrays (a 100,000-chunk library never sits in memory as rows)."""
+        """The user's whole library as engine columns, read some documents at a time
+        (about ``page`` chunks) into preallocated arrays: a 100,000-chunk library never
+        sits in memory as rows, and each page is an index lookup, not a sort of all."""
         total = int((await self._run("library_count", {"user_id": user_id}))[0]["n"])
+        documents = [r["id"] for r in await self._run("library_documents",
+                                                      {"user_id": user_id})]
         builder = TableBuilder(total, self.store.dec_json)
-        after: dict[str, Any] = {"after_created": None, "after_document": None,
-                                 "after_index": None}
-        while True:
-            rows = await self._run("library_rows", {"user_id": user_id, "page": page,
-                                                    **after})
-            builder.add(rows)
-            if len(rows) < page:
-                return builder.table()
-            last = rows[-1]
-            after = {"after_created": last["k_created"], "after_document": last["document_id"],
-                     "after_index": last["k_index"]}
+        group: list[str] = []
+        for i, document_id in enumerate(documents):
+            group.append(document_id)
+            if len(group) * max(1, total // max(1, len(documents))) >= page \
+                    or i == len(documents) - 1:
+                builder.add(await self._run("library_rows",
+                                            {"ids": self.store.enc_json(group)}))
+                group = []
+        return builder.table()
 
     async def documents_newer_than(self, document_id: str) -> list[str]:
         rows = await self._run("documents_newer_than", {"document_id": document_id})
@@ -184,23 +186,42 @@ class TableBuilder:
         self.texts: list[tuple[str, ...]] = []
 
     def add(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            if self.n >= self.total:  # rows added since the count: next run's
-                return
-            vector = base64.b64decode(row["vector"]) if row["vector"] else b""
-            if self.matrix is None and vector:
-                self.matrix = np.zeros((self.total, len(vector) // 4), dtype=np.float32)
-            if self.matrix is not None and len(vector) == self.matrix.shape[1] * 4:
-                self.matrix[self.n] = np.frombuffer(vector, dtype="<f4")
-            concepts = self.dec_json(row["concepts"]) or []
-            self.chunk_ids.append(row["chunk_id"])
-            self.document_ids.append(row["document_id"])
-            self.importance.append(row["importance"])
-            self.polarity.append(row["polarity"])
-            self.domains.append(row["domain"])
-            self.concepts.append(tuple(c["key"] for c in concepts))
-            self.texts.append(tuple(c["text"] for c in concepts))
-            self.n += 1
+        """One page, column by column (per-row Python work is what a big library costs)."""
+        rows = rows[: self.total - self.n]  # rows added since the count: the next run's
+        if not rows:
+            return
+        self._vectors([r["vector"] for r in rows])
+        raw = [r["concepts"] for r in rows]
+        concepts = json.loads("[" + ",".join(raw) + "]") if all(
+            isinstance(c, str) for c in raw) else [self.dec_json(c) or [] for c in raw]
+        self.chunk_ids += [r["chunk_id"] for r in rows]
+        self.document_ids += [r["document_id"] for r in rows]
+        self.importance += [r["importance"] for r in rows]
+        self.polarity += [r["polarity"] for r in rows]
+        self.domains += [r["domain"] for r in rows]
+        self.concepts += [tuple(c["key"] for c in cs) for cs in concepts]
+        self.texts += [tuple(c["text"] for c in cs) for cs in concepts]
+        self.n += len(rows)
+
+    def _vectors(self, encoded: list[str | None]) -> None:
+        sizes = {len(v) for v in encoded if v}
+        if not sizes:
+            return
+        if self.matrix is None:
+            dims = len(base64.b64decode(next(v for v in encoded if v))) // 4
+            self.matrix = np.zeros((self.total, dims), dtype=np.float32)
+        width = self.matrix.shape[1]
+        block = self.matrix[self.n:self.n + len(encoded)]
+        if len(sizes) == 1 and None not in encoded and "" not in encoded \
+                and (width * 4) % 3 == 0 and len(base64.b64decode(encoded[0])) == width * 4:
+            # Unpadded base64 strings concatenate: one decode for the whole page.
+            block[:] = np.frombuffer(base64.b64decode("".join(encoded)),  # type: ignore[arg-type]
+                                     dtype="<f4").reshape(len(encoded), width)
+            return
+        for i, value in enumerate(encoded):
+            data = base64.b64decode(value) if value else b""
+            if len(data) == width * 4:
+                block[i] = np.frombuffer(data, dtype="<f4")
 
     def table(self) -> ChunkTable:
         matrix = self.matrix if self.matrix is not None else np.zeros((self.total, 1),

@@ -23,20 +23,21 @@ SELECT count(*) AS n FROM chunk_enrichments e
 JOIN documents d ON d.id = e.document_id
 WHERE d.user_id = %(user_id)s;
 
+-- name: library_documents
+-- The user's documents that have enrichments, in the library's stable order.
+SELECT d.id FROM documents d
+WHERE d.user_id = %(user_id)s
+  AND EXISTS (SELECT 1 FROM chunk_enrichments e WHERE e.document_id = d.id)
+ORDER BY d.created_at, d.id;
+
 -- name: library_rows
--- Everything the engines read, for one user's library, a page at a time in a stable
--- order (keyset: the last row's created_at, document id and chunk index).
-SELECT e.chunk_id, e.document_id, e.concepts, e.importance, e.polarity, e.domain, e.vector,
-    d.created_at AS k_created, c.chunk_index AS k_index
+-- Everything the engines read, for some documents (a page), in the library's order.
+SELECT e.chunk_id, e.document_id, e.concepts, e.importance, e.polarity, e.domain, e.vector
 FROM chunk_enrichments e
 JOIN chunks c ON c.id = e.chunk_id
 JOIN documents d ON d.id = e.document_id
-WHERE d.user_id = %(user_id)s
-  AND (%(after_created)s::timestamptz IS NULL
-       OR (d.created_at, d.id, c.chunk_index)
-          > (%(after_created)s::timestamptz, %(after_document)s::text, %(after_index)s::int))
-ORDER BY d.created_at, d.id, c.chunk_index
-LIMIT %(page)s;
+WHERE e.document_id IN (SELECT jsonb_array_elements_text(%(ids)s::jsonb))
+ORDER BY d.created_at, d.id, c.chunk_index;
 
 -- name: documents_newer_than
 SELECT d.id FROM documents d, documents me

@@ -22,20 +22,21 @@ SELECT count(*) AS n FROM chunk_enrichments e
 JOIN documents d ON d.id = e.document_id
 WHERE d.user_id = :user_id;
 
+-- name: library_documents
+-- The user's documents that have enrichments, in the library's stable order.
+SELECT d.id FROM documents d
+WHERE d.user_id = :user_id
+  AND EXISTS (SELECT 1 FROM chunk_enrichments e WHERE e.document_id = d.id)
+ORDER BY d.created_at, d.id;
+
 -- name: library_rows
--- Everything the engines read, for one user's library, a page at a time in a stable
--- order (keyset: the last row's created_at, document id and chunk index).
-SELECT e.chunk_id, e.document_id, e.concepts, e.importance, e.polarity, e.domain, e.vector,
-    d.created_at AS k_created, c.chunk_index AS k_index
+-- Everything the engines read, for some documents (a page), in the library's order.
+SELECT e.chunk_id, e.document_id, e.concepts, e.importance, e.polarity, e.domain, e.vector
 FROM chunk_enrichments e
 JOIN chunks c ON c.id = e.chunk_id
 JOIN documents d ON d.id = e.document_id
-WHERE d.user_id = :user_id
-  AND (:after_created IS NULL
-       OR (d.created_at, d.id, c.chunk_index)
-          > (:after_created, :after_document, :after_index))
-ORDER BY d.created_at, d.id, c.chunk_index
-LIMIT :page;
+WHERE e.document_id IN (SELECT value FROM json_each(:ids))
+ORDER BY d.created_at, d.id, c.chunk_index;
 
 -- name: documents_newer_than
 SELECT d.id FROM documents d, documents me
