@@ -29,18 +29,19 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from connections_bench import CHUNKS_PER_DOC, NEW_CHUNKS, _library  # noqa: E402
+from connections_bench import CHUNKS_PER_DOC, NEW_CHUNKS, _library
 
 USER = "bench"
 
 
 async def fill(url: str, storage: str, n: int) -> None:
+    from jobdock.library.store.repository import DocumentStore
+
     from jobdock.app import Dock
-    from jobdock.library.connections.enrich import Enrichment
     from jobdock.library.connections.concepts import Concept
     from jobdock.library.connections.domains import DomainLabel
+    from jobdock.library.connections.enrich import Enrichment
     from jobdock.library.connections.store import ConnectionStore
-    from jobdock.library.store.repository import DocumentStore
     from jobdock.settings import Settings
 
     dock = await Dock.open(Settings(database_url=url, storage_url=storage))

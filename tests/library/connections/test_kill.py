@@ -17,8 +17,7 @@ from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.library.connections import detect
 from jobdock.settings import Settings
 from tests.library.connections import slow_detect
-from tests.library.connections.stored import USER, completed, connection_rows, run_job, \
-    store_corpus
+from tests.library.connections.stored import USER, completed, connection_rows, run_job, store_corpus
 from tests.support.engine import wait_status
 from tests.support.processes import read_lines, wait_until
 
