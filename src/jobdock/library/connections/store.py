@@ -103,10 +103,11 @@ class ConnectionStore:
         return added
 
     async def restore(self, connections: list[dict[str, Any]], now: datetime) -> int:
-        rows = [{k: c.get(k) for k in EXPORT_KEYS} for c in connections]
+        rows: list[dict[str, Any]] = [{k: c.get(k) for k in EXPORT_KEYS} for c in connections]
         for row in rows:
-            row["id"] = row["id"] or connection_id(row["source_chunk_id"],
-                                                   row["target_chunk_id"], row["engine"])
+            row["id"] = row["id"] or connection_id(str(row["source_chunk_id"]),
+                                                   str(row["target_chunk_id"]),
+                                                   str(row["engine"]))
             for name in ("validated_at", "discovered_at"):
                 row[name] = self._time_text(row[name])
         if not rows:
@@ -203,7 +204,7 @@ class TableBuilder:
         self.texts += [tuple(c["text"] for c in cs) for cs in concepts]
         self.n += len(rows)
 
-    def _vectors(self, encoded: list[str | None]) -> None:
+    def _vectors(self, encoded: list[Any]) -> None:
         sizes = {len(v) for v in encoded if v}
         if not sizes:
             return
@@ -215,8 +216,8 @@ class TableBuilder:
         if len(sizes) == 1 and None not in encoded and "" not in encoded \
                 and (width * 4) % 3 == 0 and len(base64.b64decode(encoded[0])) == width * 4:
             # Unpadded base64 strings concatenate: one decode for the whole page.
-            block[:] = np.frombuffer(base64.b64decode("".join(encoded)),  # type: ignore[arg-type]
-                                     dtype="<f4").reshape(len(encoded), width)
+            data = base64.b64decode("".join(encoded))
+            block[:] = np.frombuffer(data, dtype="<f4").reshape(len(encoded), width)
             return
         for i, value in enumerate(encoded):
             data = base64.b64decode(value) if value else b""
