@@ -1,14 +1,13 @@
 """The connections store: chunk enrichments and connections, over the engine store.
 
 Tables come from the library's migration sequence (``library/store/{dialect}/
-migrations/0002_connections.sql``); the SQL is in ``sql/{dialect}/queries.sql``. Vectors
-travel as base64 float32 so a library of 100,000 chunks loads in about a second.
+migrations/0002_connections.sql``); the SQL is in ``sql/{dialect}/queries.sql``. Vectors are
+float32 bytes and concepts '|'-joined strings, so a 100,000-chunk library loads without
+parsing text per row.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from jobdock.store import Store
 from jobdock.store.queries import load_queries
 
 PACKAGE = "jobdock.library.connections.sql"
+SEPARATOR = "|"  # concept keys and texts are words, apostrophes and hyphens: never a "|"
 EXPORT_KEYS = ("id", "source_chunk_id", "target_chunk_id", "engine", "strength", "metadata",
                "user_validated", "validated_at", "discovered_at")
 
@@ -30,10 +30,11 @@ def connection_id(source: str, target: str, engine: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"jobdock:connection:{source}:{target}:{engine}"))
 
 
-def encode_vector(vector: Any) -> str | None:
+def encode_vector(vector: Any) -> bytes | None:
+    """Little-endian float32 bytes (a BLOB / bytea: no text to parse when loading)."""
     if vector is None:
         return None
-    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode()
+    return np.asarray(vector, dtype="<f4").tobytes()
 
 
 class ConnectionStore:
@@ -48,14 +49,16 @@ class ConnectionStore:
     async def enrichment_replace(self, document_id: str,
                                  rows: list[tuple[str, Enrichment, Any]]) -> None:
         """(chunk id, enrichment, vector) for each chunk of a document, in one transaction."""
-        payload = [{"chunk_id": cid, "concepts": [c.to_dict() for c in e.concepts],
-                    "importance": e.importance, "polarity": e.polarity,
-                    "domain": e.domain.domain, "domain_confidence": e.domain.confidence,
-                    "vector": encode_vector(v), "version": 1} for cid, e, v in rows]
         steps = [(self.queries["enrichment_delete_for_document"], {"document_id": document_id})]
-        if payload:
-            steps.append((self.queries["enrichment_insert_many"],
-                          {"document_id": document_id, "rows": self.store.enc_json(payload)}))
+        for chunk_id, e, vector in rows:
+            steps.append((self.queries["enrichment_insert"], {
+                "chunk_id": chunk_id, "document_id": document_id,
+                "concepts": self.store.enc_json([c.to_dict() for c in e.concepts]),
+                "concept_keys": SEPARATOR.join(c.key for c in e.concepts),
+                "concept_texts": SEPARATOR.join(c.text for c in e.concepts),
+                "importance": e.importance, "polarity": e.polarity,
+                "domain": e.domain.domain, "domain_confidence": e.domain.confidence,
+                "vector": encode_vector(vector)}))
         await self.store.execute_in_transaction(steps)
 
     async def enrichment_for_document(self, document_id: str) -> list[dict[str, Any]]:
@@ -169,6 +172,10 @@ class ConnectionStore:
         return conn
 
 
+def _split(joined: str) -> tuple[str, ...]:
+    return tuple(joined.split(SEPARATOR)) if joined else ()
+
+
 class TableBuilder:
     """Fills a :class:`ChunkTable`'s columns page by page; vectors go straight into one
     preallocated float32 matrix (rows without a vector, or of another size, stay zero)."""
@@ -192,37 +199,30 @@ class TableBuilder:
         if not rows:
             return
         self._vectors([r["vector"] for r in rows])
-        raw = [r["concepts"] for r in rows]
-        concepts = json.loads("[" + ",".join(raw) + "]") if all(
-            isinstance(c, str) for c in raw) else [self.dec_json(c) or [] for c in raw]
         self.chunk_ids += [r["chunk_id"] for r in rows]
         self.document_ids += [r["document_id"] for r in rows]
         self.importance += [r["importance"] for r in rows]
         self.polarity += [r["polarity"] for r in rows]
         self.domains += [r["domain"] for r in rows]
-        self.concepts += [tuple(c["key"] for c in cs) for cs in concepts]
-        self.texts += [tuple(c["text"] for c in cs) for cs in concepts]
+        self.concepts += [_split(r["concept_keys"]) for r in rows]
+        self.texts += [_split(r["concept_texts"]) for r in rows]
         self.n += len(rows)
 
-    def _vectors(self, encoded: list[Any]) -> None:
-        sizes = {len(v) for v in encoded if v}
-        if not sizes:
+    def _vectors(self, values: list[Any]) -> None:
+        blobs = [bytes(v) if v else b"" for v in values]
+        size = max((len(b) for b in blobs), default=0)
+        if not size:
             return
         if self.matrix is None:
-            dims = len(base64.b64decode(next(v for v in encoded if v))) // 4
-            self.matrix = np.zeros((self.total, dims), dtype=np.float32)
-        width = self.matrix.shape[1]
-        block = self.matrix[self.n:self.n + len(encoded)]
-        if len(sizes) == 1 and None not in encoded and "" not in encoded \
-                and (width * 4) % 3 == 0 and len(base64.b64decode(encoded[0])) == width * 4:
-            # Unpadded base64 strings concatenate: one decode for the whole page.
-            data = base64.b64decode("".join(encoded))
-            block[:] = np.frombuffer(data, dtype="<f4").reshape(len(encoded), width)
+            self.matrix = np.zeros((self.total, size // 4), dtype=np.float32)
+        width = self.matrix.shape[1] * 4
+        block = self.matrix[self.n:self.n + len(blobs)]
+        if all(len(b) == width for b in blobs):  # the usual page: one copy for all
+            block[:] = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1)
             return
-        for i, value in enumerate(encoded):
-            data = base64.b64decode(value) if value else b""
-            if len(data) == width * 4:
-                block[i] = np.frombuffer(data, dtype="<f4")
+        for i, blob in enumerate(blobs):
+            if len(blob) == width:
+                block[i] = np.frombuffer(blob, dtype="<f4")
 
     def table(self) -> ChunkTable:
         matrix = self.matrix if self.matrix is not None else np.zeros((self.total, 1),

@@ -3,16 +3,14 @@
 -- name: enrichment_delete_for_document
 DELETE FROM chunk_enrichments WHERE document_id = %(document_id)s;
 
--- name: enrichment_insert_many
--- A document's enrichments from a JSON array of rows.
-INSERT INTO chunk_enrichments (chunk_id, document_id, concepts, importance, polarity,
-    domain, domain_confidence, vector, version)
-SELECT r.chunk_id, %(document_id)s, COALESCE(r.concepts, '[]'), r.importance, r.polarity,
-    r.domain, r.domain_confidence, r.vector, r.version
-FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(chunk_id text, concepts jsonb,
-    importance double precision, polarity double precision, domain text,
-    domain_confidence double precision, vector text, version int)
-WHERE EXISTS (SELECT 1 FROM chunks c WHERE c.id = r.chunk_id);
+-- name: enrichment_insert
+-- One chunk's enrichment (one statement per chunk: the vector is a binary parameter).
+INSERT INTO chunk_enrichments (chunk_id, document_id, concepts, concept_keys, concept_texts,
+    importance, polarity, domain, domain_confidence, vector)
+SELECT %(chunk_id)s::text, %(document_id)s::text, %(concepts)s::jsonb, %(concept_keys)s::text,
+    %(concept_texts)s::text, %(importance)s::float8, %(polarity)s::float8, %(domain)s::text,
+    %(domain_confidence)s::float8, %(vector)s::bytea
+WHERE EXISTS (SELECT 1 FROM chunks c WHERE c.id = %(chunk_id)s);
 
 -- name: enrichment_for_document
 SELECT e.* FROM chunk_enrichments e JOIN chunks c ON c.id = e.chunk_id
@@ -32,7 +30,8 @@ ORDER BY d.created_at, d.id;
 
 -- name: library_rows
 -- Everything the engines read, for some documents (a page), in the library's order.
-SELECT e.chunk_id, e.document_id, e.concepts, e.importance, e.polarity, e.domain, e.vector
+SELECT e.chunk_id, e.document_id, e.concept_keys, e.concept_texts, e.importance,
+    e.polarity, e.domain, e.vector
 FROM chunk_enrichments e
 JOIN chunks c ON c.id = e.chunk_id
 JOIN documents d ON d.id = e.document_id

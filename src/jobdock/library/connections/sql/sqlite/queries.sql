@@ -3,15 +3,13 @@
 -- name: enrichment_delete_for_document
 DELETE FROM chunk_enrichments WHERE document_id = :document_id;
 
--- name: enrichment_insert_many
--- A document's enrichments from a JSON array of rows.
-INSERT INTO chunk_enrichments (chunk_id, document_id, concepts, importance, polarity,
-    domain, domain_confidence, vector, version)
-SELECT r.value->>'chunk_id', :document_id, COALESCE(r.value->>'concepts', '[]'),
-    r.value->>'importance', r.value->>'polarity', r.value->>'domain',
-    r.value->>'domain_confidence', r.value->>'vector', r.value->>'version'
-FROM json_each(:rows) AS r
-WHERE EXISTS (SELECT 1 FROM chunks c WHERE c.id = r.value->>'chunk_id');
+-- name: enrichment_insert
+-- One chunk's enrichment (one statement per chunk: the vector is a binary parameter).
+INSERT INTO chunk_enrichments (chunk_id, document_id, concepts, concept_keys, concept_texts,
+    importance, polarity, domain, domain_confidence, vector)
+SELECT :chunk_id, :document_id, :concepts, :concept_keys, :concept_texts, :importance,
+    :polarity, :domain, :domain_confidence, :vector
+WHERE EXISTS (SELECT 1 FROM chunks c WHERE c.id = :chunk_id);
 
 -- name: enrichment_for_document
 SELECT e.* FROM chunk_enrichments e JOIN chunks c ON c.id = e.chunk_id
@@ -31,7 +29,8 @@ ORDER BY d.created_at, d.id;
 
 -- name: library_rows
 -- Everything the engines read, for some documents (a page), in the library's order.
-SELECT e.chunk_id, e.document_id, e.concepts, e.importance, e.polarity, e.domain, e.vector
+SELECT e.chunk_id, e.document_id, e.concept_keys, e.concept_texts, e.importance,
+    e.polarity, e.domain, e.vector
 FROM chunk_enrichments e
 JOIN chunks c ON c.id = e.chunk_id
 JOIN documents d ON d.id = e.document_id

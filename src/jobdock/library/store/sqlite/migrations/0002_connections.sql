@@ -7,7 +7,9 @@ CREATE TABLE chunk_enrichments (
     polarity           real NOT NULL DEFAULT 0,
     domain             text NOT NULL DEFAULT 'general',
     domain_confidence  real NOT NULL DEFAULT 0,
-    vector             text,  -- base64 of little-endian float32: loads 100k rows fast
+    concept_keys       text NOT NULL DEFAULT '',  -- '|'-joined: what the engines read
+    concept_texts      text NOT NULL DEFAULT '',
+    vector             blob,  -- little-endian float32: 100k rows load fast
     version            integer NOT NULL DEFAULT 1
 );
 CREATE INDEX chunk_enrichments_document_idx ON chunk_enrichments (document_id);
