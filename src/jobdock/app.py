@@ -37,10 +37,10 @@ from jobdock.worker.port import ServiceFactory, WorkerPort
 
 log = logging.getLogger("jobdock")
 
-# Loaded by default: the diagnostic job types, the document library and its integrations
-# (extensions).
+# Loaded by default: the diagnostic job types, the document library, its integrations and
+# its connections (extensions).
 BUILTIN_MODULES = ("jobdock.jobs.diagnostics", "jobdock.library",
-                   "jobdock.library.integrations.extension")
+                   "jobdock.library.integrations.extension", "jobdock.library.connections")
 
 
 class ImportFailed(Exception):

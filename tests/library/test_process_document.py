@@ -145,26 +145,17 @@ async def test_pause_in_each_stage_then_resume_gives_identical_chunks(
     assert resumed == reference
 
 
-async def test_finalize_queues_one_detect_connections_job_when_that_type_exists(
+async def test_finalize_queues_one_detect_connections_job(
         dock: Dock, sources) -> None:  # type: ignore[no-untyped-def]
-    _, job = await DocumentService.of(dock).add("ann", "report.pdf",
-                                                sources["report.pdf"].read_bytes())
-    await drain(dock)
-    assert (await final_job(dock, job)).output_data["connections_job_id"] is None
-
-    dock.registry.job_type("detect_connections", label="Detecting connections")(lambda ctx: None)
-    try:
-        jobs = [(await DocumentService.of(dock).add("ann", n, sources[n].read_bytes()))[1]
-                for n in ("report.pdf", "notes.md")]
-        await drain(dock, types=("process_document",))
-        queued = {(await final_job(dock, j)).output_data["connections_job_id"] for j in jobs}
-        detect = await dock.admin.list_jobs(JobFilter(job_type="detect_connections"))
-        assert len(detect) == 1, "one detect job while one is already pending"
-        assert queued == {str(detect[0].id)}  # the second follow-up got the first's id
-        assert detect[0].user_id == "ann" and detect[0].input_data["chunk_count"] >= 2
-        # it waited for the process_document job that queued it (a dependency)
-        [parent] = await dock.admin.dependencies(detect[0].id)
-        assert parent["id"] in {str(j.id) for j in jobs} and parent["status"] == "completed"
-        assert detect[0].deps_pending == 0
-    finally:
-        dock.registry._types.pop("detect_connections")
+    jobs = [(await DocumentService.of(dock).add("ann", n, sources[n].read_bytes()))[1]
+            for n in ("report.pdf", "notes.md")]
+    await drain(dock, types=("process_document",))
+    queued = {(await final_job(dock, j)).output_data["connections_job_id"] for j in jobs}
+    detect = await dock.admin.list_jobs(JobFilter(job_type="detect_connections"))
+    assert len(detect) == 1, "one detect job while one is already pending"
+    assert queued == {str(detect[0].id)}  # the second follow-up got the first's id
+    assert detect[0].user_id == "ann" and detect[0].input_data["chunk_count"] >= 2
+    # it waited for the process_document job that queued it (a dependency)
+    [parent] = await dock.admin.dependencies(detect[0].id)
+    assert parent["id"] in {str(j.id) for j in jobs} and parent["status"] == "completed"
+    assert detect[0].deps_pending == 0

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jobdock.library.files import chunks_document, encode
-from jobdock.library.store.repository import DocumentStore
-
 from jobdock.app import Dock
 from jobdock.jobs.model import Job, JobStatus, NewJob
 from jobdock.library.connections.enrich import enrich_texts
 from jobdock.library.connections.store import ConnectionStore
+from jobdock.library.files import chunks_document, encode
+from jobdock.library.store.repository import DocumentStore
 from tests.library.connections.labelled import CORPUS, corpus_records, paragraphs
 from tests.support.documents import drain, final_job
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 
-from jobdock.library.handlers.exporter import read_export
-from jobdock.library.service import DocumentService
-
 from jobdock.app import Dock
 from jobdock.jobs.model import NewJob
 from jobdock.library.connections.store import ConnectionStore
+from jobdock.library.handlers.exporter import read_export
+from jobdock.library.service import DocumentService
 from tests.library.connections.stored import USER, completed, connection_rows, run_job, store_corpus
 from tests.support.documents import drain, final_job
 

@@ -49,7 +49,8 @@ class ConnectionStore:
     async def enrichment_replace(self, document_id: str,
                                  rows: list[tuple[str, Enrichment, Any]]) -> None:
         """(chunk id, enrichment, vector) for each chunk of a document, in one transaction."""
-        steps = [(self.queries["enrichment_delete_for_document"], {"document_id": document_id})]
+        steps: list[tuple[str, dict[str, Any]]] = [
+            (self.queries["enrichment_delete_for_document"], {"document_id": document_id})]
         for chunk_id, e, vector in rows:
             steps.append((self.queries["enrichment_insert"], {
                 "chunk_id": chunk_id, "document_id": document_id,

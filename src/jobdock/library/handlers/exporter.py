@@ -14,6 +14,7 @@ from typing import Any
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.errors import InvalidInputError, PermanentError
 from jobdock.jobs.registry import Stage
+from jobdock.library.connections import hooks as connection_hooks
 from jobdock.library.files import FINAL_FILES, document_prefix, encode
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
 
@@ -65,6 +66,11 @@ def _collect(ctx: JobContext, docs: list[dict[str, Any]]) -> list[list[str]]:
             key = f"{prefix}/{name}"
             if ctx.read_file(key) is not None:
                 entries.append([f"{doc['id']}/{name}", key])
+        data = connection_hooks.export_file(ctx, doc["id"]) \
+            if ctx.input.get("includeConnections") else None
+        if data is not None:
+            key = ctx.write_key(f"{prefix}/{connection_hooks.FILE}", data)
+            entries.append([f"{doc['id']}/{connection_hooks.FILE}", key])
         ctx.safe_point(i + 1, len(docs), f"Exporting {i + 1} of {len(docs)}: {doc['title']}")
     return entries
 
@@ -110,6 +116,7 @@ def read_export(data: bytes) -> dict[str, dict[str, bytes]]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         for doc in manifest["documents"]:
-            out[doc["id"]] = {name: zf.read(f"{doc['id']}/{name}") for name in FINAL_FILES
+            out[doc["id"]] = {name: zf.read(f"{doc['id']}/{name}")
+                              for name in (*FINAL_FILES, connection_hooks.FILE)
                               if f"{doc['id']}/{name}" in zf.namelist()}
     return out

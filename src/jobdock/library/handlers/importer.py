@@ -12,6 +12,7 @@ from typing import Any
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.errors import InvalidInputError, PermanentError
 from jobdock.jobs.registry import Stage
+from jobdock.library.connections import hooks as connection_hooks
 from jobdock.library.files import chunk_id, validate_chunks_document
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
 from jobdock.library.text import get_embedder
@@ -38,8 +39,8 @@ def import_document(ctx: JobContext) -> dict[str, Any]:
     result = ctx.run_stage("strategy", _apply, repo, document_id, strategy, incoming)
     regenerated = ctx.run_stage("embeddings", _embeddings, ctx, repo, document_id, raw)
     embedder = str(ctx.input.get("embedder") or raw.get("embedder") or "") or None
-    return ctx.run_stage("complete", _complete, repo, document_id, strategy, result, regenerated,
-                         embedder)
+    return ctx.run_stage("complete", _complete, ctx, repo, document_id, strategy, result,
+                         regenerated, embedder)
 
 
 def _read(ctx: JobContext, doc: dict[str, Any]) -> dict[str, Any]:
@@ -92,9 +93,12 @@ def _embeddings(ctx: JobContext, repo: DocumentRepo, document_id: str,
     return len(todo)
 
 
-def _complete(repo: DocumentRepo, document_id: str, strategy: str, result: dict[str, int],
-              regenerated: int, embedder: str | None) -> dict[str, Any]:
+def _complete(ctx: JobContext, repo: DocumentRepo, document_id: str, strategy: str,
+              result: dict[str, int], regenerated: int, embedder: str | None) -> dict[str, Any]:
     chunks, doc = repo.chunks(document_id), repo.get(document_id) or {}
+    prefix = str(ctx.input.get("source_prefix")
+                 or str(doc.get("storage_path", "")).rsplit("/", 1)[0])
+    linked = connection_hooks.after_import(ctx, document_id, chunks, prefix)
     repo.set_processed(document_id, chunk_count=len(chunks),
                        word_count=sum(int(c.get("word_count") or 0) for c in chunks),
                        markdown_available=True,
@@ -102,4 +106,5 @@ def _complete(repo: DocumentRepo, document_id: str, strategy: str, result: dict[
                        page_count=doc.get("page_count"), embedder=embedder or doc.get("embedder"))
     repo.set_status(document_id, "completed")
     return {"success": True, "document_id": document_id, "strategy": strategy,
-            "imported": result["imported"], "regenerated_embeddings": regenerated}
+            "imported": result["imported"], "regenerated_embeddings": regenerated,
+            "connections_restored": linked["restored"]}

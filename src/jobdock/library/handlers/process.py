@@ -14,6 +14,7 @@ from typing import Any
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.errors import PermanentError
 from jobdock.jobs.registry import Stage
+from jobdock.library.connections import hooks as connection_hooks
 from jobdock.library.files import chunk_id, chunks_document, encode
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
 from jobdock.library.text import (
@@ -117,7 +118,8 @@ def _metadata(chunks: list[dict[str, Any]], markdown: str) -> dict[str, Any]:
 
     objects = [Chunk.from_dict(c) for c in chunks]
     per_chunk = [_as_dict(m) for m in enrich(objects, markdown)]
-    return {"chunks": per_chunk, "document": document_metadata(markdown, objects)}
+    return {"chunks": per_chunk, "document": document_metadata(markdown, objects),
+            "enrichment": connection_hooks.enrichment_for(chunks)}
 
 
 def _embed(ctx: JobContext, chunks: list[dict[str, Any]], embedder_name: str) -> list[Any]:
@@ -164,6 +166,7 @@ def _save(ctx: JobContext, repo: DocumentRepo, doc: dict[str, Any], cleaned: dic
                 "markdown_sha256": hashlib.sha256(markdown.encode()).hexdigest()}
     ctx.save_file("manifest.json", encode(manifest))
     repo.replace_chunks(doc["id"], rows)
+    connection_hooks.save_enrichment(ctx, doc["id"], rows, meta.get("enrichment"))
     # from the metadata stage: markdown.split() would list every word (~9x the text)
     return {"chunk_count": len(rows), "word_count": int(meta["document"]["word_count"])}
 
