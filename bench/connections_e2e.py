@@ -37,13 +37,12 @@ USER = "bench"
 
 
 async def fill(url: str, storage: str, n: int) -> None:
-    from jobdock.library.store.repository import DocumentStore
-
     from jobdock.app import Dock
     from jobdock.library.connections.concepts import Concept
     from jobdock.library.connections.domains import DomainLabel
     from jobdock.library.connections.enrich import Enrichment
     from jobdock.library.connections.store import ConnectionStore
+    from jobdock.library.store.repository import DocumentStore
     from jobdock.settings import Settings
 
     dock = await Dock.open(Settings(database_url=url, storage_url=storage))
