@@ -17,6 +17,7 @@ from typing import Any
 
 from jobdock.admin import AdminService
 from jobdock.events import EventBus
+from jobdock.events.bus import JobEvent
 from jobdock.events.feeds import (
     CONTROL_CHANNEL,
     JOBS_CHANNEL,
@@ -37,9 +38,13 @@ from jobdock.worker.port import ServiceFactory, WorkerPort
 
 log = logging.getLogger("jobdock")
 
+# What the web UI and the CLI take from the composition root (they import no lower layer).
+__all__ = ["BUILTIN_MODULES", "Dock", "EventBus", "Extension", "ImportFailed", "JobEvent",
+           "Worker", "WorkerSettings", "import_extensions", "load_job_types"]
+
 # Loaded by default: the diagnostic job types, the document library, its integrations and
 # its connections (extensions).
-BUILTIN_MODULES = ("jobdock.jobs.diagnostics", "jobdock.library",
+BUILTIN_MODULES = ("jobdock.diagnostics", "jobdock.library",
                    "jobdock.library.integrations.extension", "jobdock.library.connections")
 
 

@@ -15,12 +15,12 @@ from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator, 
 from datetime import datetime
 from typing import Any, TypeVar
 
+from jobdock.admin import JobFilter
 from jobdock.admin.paging import decode_cursor, iter_jobs, job_page
 from jobdock.app import Dock
 from jobdock.jobs.describe import is_retrying
 from jobdock.jobs.model import Job, JobStatus, NewJob
 from jobdock.settings import Settings
-from jobdock.store import JobFilter
 
 T = TypeVar("T")
 JobId = uuid.UUID | str

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from jobdock.app import Dock
-from jobdock.jobs.diagnostics import expected_digest
+from jobdock.diagnostics import expected_digest
 from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.settings import Settings
 from tests.support.pgserver import PrivatePostgres, fresh_database, private_postgres_fixture

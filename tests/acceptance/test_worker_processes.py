@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from jobdock.app import Dock
-from jobdock.jobs.diagnostics import expected_digest
+from jobdock.diagnostics import expected_digest
 from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.library.service import DocumentService
 from jobdock.settings import Settings

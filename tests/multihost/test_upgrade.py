@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from jobdock.jobs.diagnostics import expected_digest
+from jobdock.diagnostics import expected_digest
 from tests.multihost.rig import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("multihost"),

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from jobdock.app import Dock
-from jobdock.jobs.diagnostics import expected_digest
+from jobdock.diagnostics import expected_digest
 from jobdock.jobs.model import ErrorType, JobStatus, NewJob
 from jobdock.settings import Settings
 from jobdock.worker import WorkerSettings

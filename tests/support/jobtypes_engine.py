@@ -12,8 +12,8 @@ import threading
 import time
 from typing import Any
 
+from jobdock.diagnostics import staged_sleep
 from jobdock.jobs.context import JobContext
-from jobdock.jobs.diagnostics import staged_sleep
 from jobdock.jobs.errors import PermanentError, TransientError
 from jobdock.jobs.model import Job
 from jobdock.jobs.registry import default_registry

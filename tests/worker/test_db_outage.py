@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from jobdock.app import Dock
-from jobdock.jobs.diagnostics import expected_digest
+from jobdock.diagnostics import expected_digest
 from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.settings import Settings
 from jobdock.store import StoreUnavailable

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jobdock.app import Dock
-from jobdock.jobs.diagnostics import expected_digest
+from jobdock.diagnostics import expected_digest
 from jobdock.jobs.interrupts import Interrupt
 from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.worker import Worker, WorkerSettings

@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from jobdock.app import Dock
+from jobdock.diagnostics import expected_digest
 from jobdock.jobs.clock import FakeClock
-from jobdock.jobs.diagnostics import expected_digest
 from jobdock.jobs.model import ErrorType, Job, JobStatus, NewJob
 from jobdock.worker.maintenance import RetryScheduler
 from tests.support.engine import all_steps, drain, steps_of

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from jobdock.app import Dock
-from jobdock.jobs.diagnostics import expected_digest
+from jobdock.diagnostics import expected_digest
 from jobdock.jobs.model import ErrorType, JobStatus, NewJob
 from jobdock.worker import WorkerSettings
 

@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
 import typer
+
+from jobdock.cli.common import fail
+
+# The benchmark code lives outside the runtime package, in the source checkout's
+# bench/jobdock_bench (its worker processes import it too, through PYTHONPATH).
+CHECKOUT_BENCH = Path(__file__).resolve().parents[3] / "bench"
+
+
+def _load_bench() -> tuple[ModuleType, ModuleType]:
+    folders = [Path.cwd() / "bench", CHECKOUT_BENCH]
+    found = next((f for f in folders if (f / "jobdock_bench" / "__init__.py").is_file()), None)
+    if found is None:
+        fail("the benchmarks live in a source checkout's bench/ folder; run jobdock bench "
+             "from the checkout (see bench/README.md)")
+    if str(found) not in sys.path:
+        sys.path.insert(0, str(found))
+    paths = [str(found), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))  # for its workers
+    return (importlib.import_module("jobdock_bench.runner"),
+            importlib.import_module("jobdock_bench.workloads"))
 
 
 def bench(
@@ -28,9 +54,8 @@ def bench(
     Postgres: a fresh schema in --database-url (default
     postgresql://postgres@127.0.0.1:5432/test), dropped afterwards. SQLite: a temp file.
     """
-    from jobdock.bench.runner import run_bench
-    from jobdock.bench.workloads import Params
-
+    runner, workloads_module = _load_bench()
+    run_bench, Params = runner.run_bench, workloads_module.Params
     if backend not in ("sqlite", "postgres"):
         raise typer.BadParameter("use sqlite or postgres", param_hint="--backend")
     if handler not in ("async", "sync"):

@@ -13,12 +13,10 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from jobdock.admin import AdminError
+from jobdock.admin import AdminError, StorageError, StoreUnavailable
 from jobdock.app import Dock, ImportFailed
 from jobdock.jobs.states import IllegalTransition
 from jobdock.settings import Settings
-from jobdock.storage import StorageError
-from jobdock.store import StoreUnavailable
 
 T = TypeVar("T")
 console = Console()

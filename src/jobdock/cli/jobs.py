@@ -6,13 +6,12 @@ import sys
 
 import typer
 
-from jobdock.admin import InvalidRequest
+from jobdock.admin import InvalidRequest, JobFilter
 from jobdock.admin.paging import decode_cursor, iter_jobs, job_page
 from jobdock.app import Dock
 from jobdock.cli.common import console, err_console, fail, print_json, run_with_dock
 from jobdock.cli.render import job_detail, jobs_table, plain_line
 from jobdock.jobs.model import JobStatus
-from jobdock.store import JobFilter
 
 app = typer.Typer(help="List, show, watch and steer jobs.", no_args_is_help=True)
 

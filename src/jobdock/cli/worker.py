@@ -7,10 +7,9 @@ import signal
 
 import typer
 
-from jobdock.app import Dock
+from jobdock.app import Dock, WorkerSettings
 from jobdock.cli.common import fail, run_with_dock
 from jobdock.jobs.observe import configure_logging
-from jobdock.worker import WorkerSettings
 
 
 def worker(

@@ -16,14 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 
-from jobdock.app import Dock
-from jobdock.extensions import Extension
+from jobdock.app import Dock, Extension, Worker, WorkerSettings
 from jobdock.jobs.describe import retry_note
 from jobdock.jobs.registry import Registry
 from jobdock.web import api, auth, engine_api, engine_pages, errors, pages, partials, sse, views
 from jobdock.web.listing import StageCache
 from jobdock.web.sessions import Sessions
-from jobdock.worker import Worker, WorkerSettings
 
 HERE = Path(__file__).parent
 log = logging.getLogger("jobdock.web")

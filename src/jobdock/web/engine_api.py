@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobdock.store import JobFilter
+from jobdock.admin import JobFilter
 from jobdock.web.api import ERRORS, check_json
 from jobdock.web.context import admin_of, dock_of
 from jobdock.web.listing import check_text

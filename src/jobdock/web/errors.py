@@ -12,14 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from jobdock.admin import StorageError, StorageUnavailable, StoreUnavailable
 from jobdock.admin.errors import (
     IllegalTransition,
     InvalidRequest,
     JobNotFound,
     ScheduleNotFound,
 )
-from jobdock.storage import StorageError, StorageUnavailable
-from jobdock.store import StoreUnavailable
 
 RETRY_AFTER_SECONDS = "2"
 

@@ -6,10 +6,9 @@ import time
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from jobdock.admin import AdminService, InvalidRequest
+from jobdock.admin import AdminService, InvalidRequest, JobFilter
 from jobdock.admin.paging import decode_cursor, encode_cursor
 from jobdock.jobs.model import Job
-from jobdock.store import JobFilter
 from jobdock.web.views import IN_FLIGHT, STATUSES
 
 ACTIVE = "active"  # the pseudo type "Active" in the type filter

@@ -10,8 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from jobdock.admin import AdminService, JobNotFound
-from jobdock.store import JobFilter
+from jobdock.admin import AdminService, JobFilter, JobNotFound
 from jobdock.web.context import admin_of, parse_id, render
 from jobdock.web.listing import ListQuery, fetch_page
 from jobdock.web.views import IN_FLIGHT, stage_timeline

@@ -15,8 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 
-from jobdock.events import EventBus
-from jobdock.events.bus import JobEvent
+from jobdock.app import EventBus, JobEvent
 from jobdock.web.context import dock_of
 
 router = APIRouter()

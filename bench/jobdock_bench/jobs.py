@@ -1,4 +1,4 @@
-"""The benchmark's job types; the worker imports this module (``--import jobdock.bench.jobs``).
+"""The benchmark's job types; the worker imports this module (``--import jobdock_bench.jobs``).
 
 Every job appends one line to the file named by ``$JOBDOCK_BENCH_SINK`` (one ``write()``
 with ``O_APPEND``), in peerbench's sink format::

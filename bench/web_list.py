@@ -1,6 +1,6 @@
 """Benchmark: server time of the job list with many jobs in the table.
 
-    python -m jobdock.web.bench_list [--database-url URL] [--jobs 100000]
+    .venv/bin/python bench/web_list.py [--database-url URL] [--jobs 100000]
 
 Seeds (once) through ``AdminService.submit_many`` in batches, then times the rendered
 jobs page, the table partial and the API, unfiltered and filtered, in-process (ASGI).

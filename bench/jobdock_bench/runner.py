@@ -15,8 +15,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from jobdock.bench.target import DEFAULT_POSTGRES_URL, Target
-from jobdock.bench.workloads import WORKLOADS, Params
+from jobdock_bench.target import DEFAULT_POSTGRES_URL, Target
+from jobdock_bench.workloads import WORKLOADS, Params
 
 out = Console()
 err = Console(stderr=True)

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jobdock.bench.jobs import SINK_ENV
 from jobdock.client import AsyncClient
+from jobdock_bench.jobs import SINK_ENV
 
-JOBS_MODULE = "jobdock.bench.jobs"
+JOBS_MODULE = "jobdock_bench.jobs"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jobdock.bench.jobs import STEPS
-from jobdock.bench.target import Spec, Target, WorkerDied, WorkerProcess
+from jobdock_bench.jobs import STEPS
+from jobdock_bench.target import Spec, Target, WorkerDied, WorkerProcess
 
 Event = tuple[int, float, float, float, float]
 
