@@ -13,7 +13,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobdock.admin import AdminService
 from jobdock.events import EventBus
@@ -33,8 +33,10 @@ from jobdock.jobs.services import ServiceKey
 from jobdock.settings import Settings
 from jobdock.storage import Storage, open_storage
 from jobdock.store import Store, open_store
-from jobdock.worker import Worker, WorkerSettings
-from jobdock.worker.port import ServiceFactory, WorkerPort
+
+if TYPE_CHECKING:  # the worker is imported when one is built: job commands never need it
+    from jobdock.worker import Worker, WorkerSettings
+    from jobdock.worker.port import ServiceFactory, WorkerPort
 
 log = logging.getLogger("jobdock")
 
@@ -95,10 +97,14 @@ class Dock:
 
     @classmethod
     async def open(cls, settings: Settings | None = None, *, migrate: bool = True,
-                   clock: Clock | None = None, registry: Registry | None = None) -> Dock:
+                   clock: Clock | None = None, registry: Registry | None = None,
+                   job_types: bool = True) -> Dock:
+        """``job_types=False`` (commands that only read or steer jobs) loads no job module
+        or extension: no handler stack is imported, and only the engine's schema is
+        migrated (an extension's tables come with the next full open)."""
         settings = settings or Settings()
         registry = registry or default_registry
-        extensions = import_extensions(settings.imports)
+        extensions = import_extensions(settings.imports) if job_types else []
         for extension in extensions:
             if extension.register is not None:
                 extension.register(registry)
@@ -120,6 +126,8 @@ class Dock:
         return AdminService(self.store, self.storage, self.registry, self.clock)
 
     def worker(self, settings: WorkerSettings | None = None) -> Worker:
+        from jobdock.worker import Worker, WorkerSettings
+
         settings = settings or WorkerSettings()
         if self.store.dialect == "sqlite" and settings.poll_interval > 0.2:
             # No NOTIFY across processes: poll often; an idle poll is one indexed read.

@@ -39,13 +39,14 @@ def settings_of(ctx: typer.Context) -> Settings:
     return obj
 
 
-async def open_dock(settings: Settings, migrate: bool, wait_seconds: float) -> Dock:
+async def open_dock(settings: Settings, migrate: bool, wait_seconds: float,
+                    job_types: bool = True) -> Dock:
     """Open the Dock; with ``wait_seconds``, wait that long for an unreachable database
     (a worker started while Postgres restarts waits for it instead of exiting)."""
     deadline, delay, said = time.monotonic() + wait_seconds, 0.1, False
     while True:
         try:
-            return await Dock.open(settings, migrate=migrate)
+            return await Dock.open(settings, migrate=migrate, job_types=job_types)
         except StoreUnavailable as exc:
             if time.monotonic() + delay > deadline:
                 raise
@@ -58,11 +59,13 @@ async def open_dock(settings: Settings, migrate: bool, wait_seconds: float) -> D
 
 
 def run_with_dock(ctx: typer.Context, fn: Callable[[Dock], Awaitable[T]], *,
-                  migrate: bool = True, wait_for_database: float = 0.0) -> T:
-    """Open the Dock, run ``fn``, close it; turn known failures into one-line errors."""
+                  migrate: bool = True, wait_for_database: float = 0.0,
+                  job_types: bool = True) -> T:
+    """Open the Dock, run ``fn``, close it; turn known failures into one-line errors.
+    ``job_types=False``: the command needs no registry (loads no handler module)."""
 
     async def main() -> T:
-        dock = await open_dock(settings_of(ctx), migrate, wait_for_database)
+        dock = await open_dock(settings_of(ctx), migrate, wait_for_database, job_types)
         try:
             return await fn(dock)
         finally:

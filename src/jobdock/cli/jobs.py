@@ -57,7 +57,7 @@ def list_jobs(
                               highlight=False, soft_wrap=True)
 
     try:
-        run_with_dock(ctx, go)
+        run_with_dock(ctx, go, job_types=False)
     except InvalidRequest as exc:
         fail(str(exc))
 
@@ -73,7 +73,7 @@ def show(ctx: typer.Context, job_id: str, as_json: bool = JSON_OPTION) -> None:
         else:
             console.print(job_detail(job))
 
-    run_with_dock(ctx, go)
+    run_with_dock(ctx, go, job_types=False)
 
 
 def _action(ctx: typer.Context, job_id: str, verb: str, as_json: bool) -> None:
@@ -84,7 +84,7 @@ def _action(ctx: typer.Context, job_id: str, verb: str, as_json: bool) -> None:
         else:
             console.print(f"job {job.id} is now {job.status}")
 
-    run_with_dock(ctx, go)
+    run_with_dock(ctx, go, job_types=False)
 
 
 @app.command()
@@ -102,7 +102,7 @@ def pause(ctx: typer.Context, job_id: str,
         else:
             console.print(f"job {job.id} is now {job.status}")
 
-    run_with_dock(ctx, go)
+    run_with_dock(ctx, go, job_types=False)
 
 
 @app.command()
@@ -136,7 +136,7 @@ def cancel(ctx: typer.Context, job_id: str, as_json: bool = JSON_OPTION) -> None
         else:
             console.print(f"job {job_id} will stop at its next safe point and be deleted")
 
-    run_with_dock(ctx, go)
+    run_with_dock(ctx, go, job_types=False)
 
 
 @app.command()
@@ -160,7 +160,7 @@ def clear(ctx: typer.Context,
         else:
             console.print(", ".join(f"cleared {n} {status}" for status, n in result.items()))
 
-    run_with_dock(ctx, go)
+    run_with_dock(ctx, go, job_types=False)
 
 
 @app.command()
@@ -171,7 +171,7 @@ def watch(ctx: typer.Context, job_id: str | None = typer.Argument(
     """Follow jobs live with progress bars (Ctrl-C to stop)."""
     from jobdock.cli.watch import watch_jobs
 
-    run_with_dock(ctx, lambda dock: watch_jobs(dock, job_id, interval))
+    run_with_dock(ctx, lambda dock: watch_jobs(dock, job_id, interval), job_types=False)
 
 
 @app.command("bulk")
@@ -198,4 +198,4 @@ def bulk(
             console.print(f"{action}: {result['done']} of {result['matched']} matching job(s),"
                           f" {result['skipped']} skipped")
 
-    run_with_dock(ctx, go)
+    run_with_dock(ctx, go, job_types=False)

@@ -144,12 +144,34 @@ def _requested_imports(argv: list[str]) -> list[str]:
     return found
 
 
-add_extension_commands()
+_GLOBAL_OPTIONS_WITH_VALUE = ("--database-url", "--storage-url", "--import")
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The sub-command named on the line (after the global options), if any."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _builtin_commands() -> set[str]:
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in
+             app.registered_commands}
+    return names | {g.name or "" for g in app.registered_groups}
 
 
 def main() -> None:
-    with contextlib.suppress(ImportFailed):  # reported when the command opens the Dock
-        add_extension_commands(_requested_imports(sys.argv[1:]))
+    # Extensions' commands (``jobdock documents …``) are added only when the line may name
+    # one: a built-in command such as ``jobs list`` then imports nothing of them.
+    if _command_of(sys.argv[1:]) not in _builtin_commands():
+        with contextlib.suppress(ImportFailed):  # reported when the command opens the Dock
+            add_extension_commands(_requested_imports(sys.argv[1:]))
     app()
 
 

@@ -36,6 +36,8 @@ def worker(
     configure_logging(log_level, log_format)
     type_list = tuple(t.strip() for t in types.split(",") if t.strip()) if types else None
     queue_list = tuple(q.strip() for q in queues.split(",") if q.strip()) if queues else None
+    from jobdock.worker import WorkerSettings  # imported here: job commands skip it
+
     settings = WorkerSettings(concurrency=concurrency, burst=burst, types=type_list,
                               queues=queue_list,
                               shutdown_grace=grace, heartbeat_timeout=heartbeat_timeout,
