@@ -44,6 +44,18 @@ log = logging.getLogger("jobdock")
 __all__ = ["BUILTIN_MODULES", "Dock", "EventBus", "Extension", "ImportFailed", "JobEvent",
            "Worker", "WorkerSettings", "import_extensions", "load_job_types"]
 
+
+
+def __getattr__(name: str) -> object:
+    # Worker and WorkerSettings are exported lazily: job commands (``jobdock jobs list``)
+    # import the composition root but never the worker.
+    if name in ("Worker", "WorkerSettings"):
+        import jobdock.worker
+
+        return getattr(jobdock.worker, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Loaded by default: the diagnostic job types, the document library, its integrations and
 # its connections (extensions).
 BUILTIN_MODULES = ("jobdock.diagnostics", "jobdock.library",

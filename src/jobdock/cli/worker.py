@@ -7,7 +7,7 @@ import signal
 
 import typer
 
-from jobdock.app import Dock, WorkerSettings
+from jobdock.app import Dock
 from jobdock.cli.common import fail, run_with_dock
 from jobdock.jobs.observe import configure_logging
 
@@ -36,7 +36,7 @@ def worker(
     configure_logging(log_level, log_format)
     type_list = tuple(t.strip() for t in types.split(",") if t.strip()) if types else None
     queue_list = tuple(q.strip() for q in queues.split(",") if q.strip()) if queues else None
-    from jobdock.worker import WorkerSettings  # imported here: job commands skip it
+    from jobdock.app import WorkerSettings  # imported here: job commands skip the worker
 
     settings = WorkerSettings(concurrency=concurrency, burst=burst, types=type_list,
                               queues=queue_list,
