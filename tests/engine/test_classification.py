@@ -118,3 +118,13 @@ def test_admin_actions_follow_the_transition_table() -> None:
     for verb, (sources, target) in ADMIN_ACTIONS.items():
         for source in sources:
             assert can_transition(source, target), (verb, source, target)
+
+
+def test_a_retry_policy_is_derived_in_one_place() -> None:
+    from jobdock.jobs.retry import RetryPolicy
+
+    base = RetryPolicy(base_seconds=10, cap_seconds=100, jitter=0.1, max_retries=3)
+    assert base.derive() is base
+    assert base.derive(max_retries=7) == RetryPolicy(10, 100, 0.1, 7)
+    assert base.derive({"base_seconds": 2, "ignored": 1}, max_retries=1) == \
+        RetryPolicy(2.0, 100, 0.1, 1)

@@ -73,3 +73,13 @@ async def test_postgres_schema_matches_declared(pg_url: str) -> None:
             conn.execute("INSERT INTO background_jobs (id, job_type, status, run_at, created_at,"
                          " updated_at) VALUES (gen_random_uuid(), 't', 'bogus', now(), now(), "
                          "now())")
+
+
+def test_a_query_block_can_stand_for_one_query_per_value() -> None:
+    from jobdock.store.queries import parse_queries
+
+    text = ("-- name: list_by_{sort}\n-- each sort in: created updated\n"
+            "SELECT * FROM t ORDER BY {sort}_at;\n\n-- name: other\nSELECT 1;\n")
+    assert parse_queries(text) == {"list_by_created": "SELECT * FROM t ORDER BY created_at",
+                                   "list_by_updated": "SELECT * FROM t ORDER BY updated_at",
+                                   "other": "SELECT 1"}

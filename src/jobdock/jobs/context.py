@@ -28,7 +28,7 @@ from jobdock.jobs.checkpoints import (
 )
 from jobdock.jobs.errors import ErrorRule, classify
 from jobdock.jobs.interrupts import Interrupt, JobInterrupted
-from jobdock.jobs.model import ErrorType, Job
+from jobdock.jobs.model import ErrorType, Job, Progress
 from jobdock.jobs.observe import stage_scope
 from jobdock.jobs.registry import Stage
 from jobdock.jobs.retry import OperationRetry
@@ -75,7 +75,7 @@ class JobContext:
         self.error_rules = tuple(error_rules)
         self.operation_retry = operation_retry or OperationRetry()
         self._lock = threading.Lock()
-        self._progress: dict[str, Any] = dict(job.progress or {})
+        self._progress: Progress = Progress(**(job.progress or {}))
         self.progress_version = 0
         self._stages: list[Stage] = list(stages)
         self._current: str | None = None
@@ -173,7 +173,7 @@ class JobContext:
         with self._lock:
             self._progress["checkpoint"] = {"stage": stage, "path": key, "hash": record.hash,
                                             "timestamp": now, "can_resume": True}
-            progress = dict(self._progress)
+            progress: dict[str, Any] = dict(self._progress)
         self.port.record_checkpoint(record, progress)
         if previous is not None and previous.path != key:
             self.port.delete_blob(previous.path)
@@ -229,7 +229,7 @@ class JobContext:
 
     def progress_snapshot(self) -> tuple[int, dict[str, Any]]:
         with self._lock:
-            return self.progress_version, dict(self._progress)
+            return self.progress_version, dict(self._progress)  # a copy, as plain JSON
 
     def _set_progress(self, percent: float | None, stage: str | None,
                       details: str | None) -> None:

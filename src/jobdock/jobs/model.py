@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 
 class JobStatus(StrEnum):
@@ -33,6 +33,29 @@ class ErrorType(StrEnum):
 DEFAULT_MAX_RETRIES = 3
 
 JSON = dict[str, Any]
+
+
+class CheckpointPointer(TypedDict):
+    """``progress.checkpoint``: the newest checkpoint, for live display (a copy of the
+    ``last_checkpoint_*`` columns, written in the same statement)."""
+
+    stage: str
+    path: str
+    hash: str
+    timestamp: str
+    can_resume: bool
+
+
+class Progress(TypedDict, total=False):
+    """``progress``: what a running job reports; every key is optional."""
+
+    percent: float
+    stage: str
+    details: str
+    stage_index: int
+    stage_count: int
+    updated_at: str
+    checkpoint: CheckpointPointer
 
 
 @dataclass
@@ -66,7 +89,7 @@ class Job:
     entity_type: str | None
     entity_id: str | None
     status: JobStatus
-    progress: JSON
+    progress: Progress
     input_data: JSON
     output_data: JSON | None
     metadata: JSON

@@ -128,10 +128,7 @@ class Registry:
         whole system; ``unique`` makes duplicate submits return the existing job;
         ``schedules`` enqueue it periodically (see ``jobs.periodic.Schedule``).
         """
-        policy = retry or RetryPolicy()
-        if max_retries is not None:
-            policy = RetryPolicy(policy.base_seconds, policy.cap_seconds, policy.jitter,
-                                 max_retries)
+        policy = (retry or RetryPolicy()).derive(max_retries=max_retries)
 
         def register(fn: Handler) -> Handler:
             self.add(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +22,17 @@ class RetryPolicy:
     cap_seconds: float = 30 * 60.0
     jitter: float = 0.2
     max_retries: int = 3
+
+    def derive(self, overrides: Mapping[str, object] | None = None, *,
+               max_retries: int | None = None) -> RetryPolicy:
+        """This policy with some fields replaced (a job's ``metadata.retry_policy``, a
+        type's ``max_retries``): the one place a policy is rebuilt."""
+        changes: dict[str, float | int] = {
+            name: float(str(value)) for name, value in (overrides or {}).items()
+            if name in ("base_seconds", "cap_seconds", "jitter")}
+        if max_retries is not None:
+            changes["max_retries"] = max_retries
+        return dataclasses.replace(self, **changes) if changes else self  # type: ignore[arg-type]
 
     def nominal_delay(self, retry_count: int) -> float:
         return float(min(self.cap_seconds, self.base_seconds * (2**retry_count)))

@@ -266,9 +266,4 @@ def _policy_for(job: Job, policy: RetryPolicy) -> RetryPolicy:
     overrides = (job.metadata or {}).get("retry_policy") or {}
     if not overrides:
         return policy
-    return RetryPolicy(
-        base_seconds=float(overrides.get("base_seconds", policy.base_seconds)),
-        cap_seconds=float(overrides.get("cap_seconds", policy.cap_seconds)),
-        jitter=float(overrides.get("jitter", policy.jitter)),
-        max_retries=job.max_retries,
-    )
+    return policy.derive(overrides, max_retries=job.max_retries)

@@ -122,8 +122,10 @@ LIMIT 1;
 SELECT * FROM background_jobs
 WHERE id = %(id)s AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s);
 
--- name: job_list_by_created
--- A page of jobs, newest first, with filters; keyset pagination on (created_at, id).
+-- name: job_list_by_{sort}
+-- A page of jobs, newest first by {sort}_at, with filters; keyset pagination on
+-- ({sort}_at, id).
+-- each sort in: created updated
 SELECT * FROM background_jobs
 WHERE (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::text[]))
   AND (%(job_type)s::text IS NULL OR job_type = %(job_type)s)
@@ -131,21 +133,8 @@ WHERE (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::text[]))
   AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
   AND (%(text)s::text IS NULL OR job_type ILIKE %(text)s ESCAPE '\' OR error_message ILIKE %(text)s ESCAPE '\'
        OR entity_id ILIKE %(text)s ESCAPE '\' OR id::text ILIKE %(text)s ESCAPE '\' OR input_data::text ILIKE %(text)s ESCAPE '\')
-  AND (%(after_ts)s::timestamptz IS NULL OR (created_at, id) < (%(after_ts)s, %(after_id)s::uuid))
-ORDER BY created_at DESC, id DESC
-LIMIT %(limit)s;
-
--- name: job_list_by_updated
--- A page of jobs, most recently updated first; keyset pagination on (updated_at, id).
-SELECT * FROM background_jobs
-WHERE (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::text[]))
-  AND (%(job_type)s::text IS NULL OR job_type = %(job_type)s)
-  AND (%(stage)s::text IS NULL OR progress->>'stage' = %(stage)s)
-  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(text)s::text IS NULL OR job_type ILIKE %(text)s ESCAPE '\' OR error_message ILIKE %(text)s ESCAPE '\'
-       OR entity_id ILIKE %(text)s ESCAPE '\' OR id::text ILIKE %(text)s ESCAPE '\' OR input_data::text ILIKE %(text)s ESCAPE '\')
-  AND (%(after_ts)s::timestamptz IS NULL OR (updated_at, id) < (%(after_ts)s, %(after_id)s::uuid))
-ORDER BY updated_at DESC, id DESC
+  AND (%(after_ts)s::timestamptz IS NULL OR ({sort}_at, id) < (%(after_ts)s, %(after_id)s::uuid))
+ORDER BY {sort}_at DESC, id DESC
 LIMIT %(limit)s;
 
 -- name: job_counts

@@ -104,8 +104,10 @@ LIMIT 1;
 -- One job by id, optionally scoped to a user.
 SELECT * FROM background_jobs WHERE id = :id AND (:user_id IS NULL OR user_id = :user_id);
 
--- name: job_list_by_created
--- A page of jobs, newest first, with filters; keyset pagination on (created_at, id).
+-- name: job_list_by_{sort}
+-- A page of jobs, newest first by {sort}_at, with filters; keyset pagination on
+-- ({sort}_at, id).
+-- each sort in: created updated
 SELECT * FROM background_jobs
 WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
   AND (:job_type IS NULL OR job_type = :job_type)
@@ -113,21 +115,8 @@ WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
   AND (:user_id IS NULL OR user_id = :user_id)
   AND (:text IS NULL OR job_type LIKE :text ESCAPE '\' OR error_message LIKE :text ESCAPE '\'
        OR entity_id LIKE :text ESCAPE '\' OR id LIKE :text ESCAPE '\' OR input_data LIKE :text ESCAPE '\')
-  AND (:after_ts IS NULL OR (created_at, id) < (:after_ts, :after_id))
-ORDER BY created_at DESC, id DESC
-LIMIT :limit;
-
--- name: job_list_by_updated
--- A page of jobs, most recently updated first; keyset pagination on (updated_at, id).
-SELECT * FROM background_jobs
-WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
-  AND (:job_type IS NULL OR job_type = :job_type)
-  AND (:stage IS NULL OR json_extract(progress, '$.stage') = :stage)
-  AND (:user_id IS NULL OR user_id = :user_id)
-  AND (:text IS NULL OR job_type LIKE :text ESCAPE '\' OR error_message LIKE :text ESCAPE '\'
-       OR entity_id LIKE :text ESCAPE '\' OR id LIKE :text ESCAPE '\' OR input_data LIKE :text ESCAPE '\')
-  AND (:after_ts IS NULL OR (updated_at, id) < (:after_ts, :after_id))
-ORDER BY updated_at DESC, id DESC
+  AND (:after_ts IS NULL OR ({sort}_at, id) < (:after_ts, :after_id))
+ORDER BY {sort}_at DESC, id DESC
 LIMIT :limit;
 
 -- name: job_counts
