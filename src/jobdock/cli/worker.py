@@ -29,6 +29,9 @@ def worker(
         help="Seconds to wait for an unreachable database at start (0: fail at once)."),
     log_format: str = typer.Option("text", "--log-format", help="text or json (one object "
                                    "per line, with job_id, job_type and stage)."),
+    retention_days: float = typer.Option(
+        30.0, "--retention-days", envvar="JOBDOCK_RETENTION_DAYS", min=0,
+        help="Prune completed and cancelled jobs untouched this many days (0: keep all)."),
 ) -> None:
     """Run a worker: claim jobs and run their handlers, N at a time."""
     if log_format not in ("text", "json"):
@@ -41,7 +44,8 @@ def worker(
     settings = WorkerSettings(concurrency=concurrency, burst=burst, types=type_list,
                               queues=queue_list,
                               shutdown_grace=grace, heartbeat_timeout=heartbeat_timeout,
-                              heartbeat_interval=min(5.0, heartbeat_timeout / 3))
+                              heartbeat_interval=min(5.0, heartbeat_timeout / 3),
+                              retention=retention_days * 86400 if retention_days else None)
 
     async def go(dock: Dock) -> None:
         unknown = [t for t in type_list or () if t not in dock.registry]

@@ -131,6 +131,13 @@ class FeatureQueries:
         advanced, inserted = await self.fetch_in_transaction(steps)
         return job_id if advanced and inserted else None
 
+    # ---- retention ---------------------------------------------------------------------------
+    async def job_ids_prunable(self, cutoff: datetime, limit: int) -> list[tuple[uuid.UUID, str]]:
+        """Completed and cancelled jobs not written since ``cutoff``, oldest first."""
+        rows = await self.fetch("job_ids_prunable", {"cutoff": self.enc_time(cutoff),
+                                                     "limit": limit})
+        return [(uuid.UUID(str(r["id"])), str(r["status"])) for r in rows]
+
     # ---- live workers ------------------------------------------------------------------------
     async def worker_announce(self, info: dict[str, Any], jobs_running: int,
                               now: datetime) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from jobdock.jobfiles import delete_job_files
 from jobdock.jobs.clock import Clock
 from jobdock.jobs.model import Job
+from jobdock.storage import Storage
 from jobdock.store import Store
 
 log = logging.getLogger("jobdock.maintenance")
@@ -46,3 +48,36 @@ class RetryScheduler:
         for job in requeued:
             log.info("retrying job %s (retry %d of %d)", job.id, job.retry_count, job.max_retries)
         return requeued
+
+
+class Pruner:
+    """Retention: deletes completed and cancelled jobs not written for ``max_age`` seconds,
+    a batch at a time, with their stored files (a completed job's final results stay, as
+    when an admin deletes it). Runs at most every ``every`` seconds (the query is not
+    free at a million rows). Nothing pending, running, paused or failed is touched: the
+    delete re-checks the status it read."""
+
+    def __init__(self, store: Store, storage: Storage, clock: Clock, max_age: float,
+                 batch: int = 500, every: float = 60.0) -> None:
+        self.store, self.storage, self.clock = store, storage, clock
+        self.max_age, self.batch, self.every = max_age, batch, every
+        self._last: float | None = None
+
+    async def run_once(self, *, force: bool = False) -> int:
+        now = self.clock.now()
+        stamp = now.timestamp()
+        if not force and self._last is not None and stamp - self._last < self.every:
+            return 0
+        self._last = stamp
+        pruned = 0
+        for job_id, status in await self.store.job_ids_prunable(
+                now - timedelta(seconds=self.max_age), self.batch):
+            await delete_job_files(self.store, self.storage, job_id,
+                                   keep_final=status == "completed")
+            if await self.store.job_delete(job_id, status):
+                await self.store.file_forget_job(job_id)
+                pruned += 1
+        if pruned:
+            log.info("retention: pruned %d finished job(s) older than %.0fs", pruned,
+                     self.max_age)
+        return pruned

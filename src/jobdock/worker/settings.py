@@ -21,3 +21,7 @@ class WorkerSettings:
     maintenance_interval: float = 2.0  # rescuer + retry scheduler
     shutdown_grace: float = 10.0  # running jobs get this long to reach a safe point
     maintenance: bool = True
+    # Retention: completed and cancelled jobs untouched this long are pruned (None: kept).
+    retention: float | None = 30 * 86400.0
+    retention_batch: int = 500
+    retention_interval: float = 60.0  # prune at most this often

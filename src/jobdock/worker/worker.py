@@ -26,7 +26,7 @@ from jobdock.storage import Storage
 from jobdock.store import Store, is_store_outage
 from jobdock.worker.completer import Completer
 from jobdock.worker.executor import Executor, RunningJob
-from jobdock.worker.maintenance import Rescuer, RetryScheduler
+from jobdock.worker.maintenance import Pruner, Rescuer, RetryScheduler
 from jobdock.worker.outage import Outage
 from jobdock.worker.port import ServiceFactory
 from jobdock.worker.scheduler import PeriodicEnqueuer
@@ -60,6 +60,9 @@ class Worker:
                                  patience=patience)
         self.rescuer = Rescuer(store, self.clock, self.settings.heartbeat_timeout)
         self.retry_scheduler = RetryScheduler(store, self.clock)
+        self.pruner = None if self.settings.retention is None else Pruner(
+            store, storage, self.clock, self.settings.retention,
+            self.settings.retention_batch, self.settings.retention_interval)
         self.enqueuer = PeriodicEnqueuer(store, self.clock, registry)
         self.started_at = self.clock.now()
         self._declared = False
@@ -331,3 +334,5 @@ class Worker:
             self._wake.set()
         await self.store.worker_prune(
             self.clock.now() - timedelta(seconds=self.settings.heartbeat_timeout * 4))
+        if self.pruner is not None:
+            await self.pruner.run_once()

@@ -560,3 +560,9 @@ SELECT 'wait', job_type,
     (SELECT count(*) FROM json_each(:bounds) b WHERE b.value < wait_s) AS bucket,
     count(*), sum(wait_s)
 FROM finished GROUP BY job_type, bucket;
+
+-- name: job_ids_prunable
+-- Completed and cancelled jobs untouched since the cutoff, oldest first (retention).
+SELECT id, status FROM background_jobs
+WHERE status IN ('completed', 'cancelled') AND updated_at < :cutoff
+ORDER BY created_at LIMIT :limit;
