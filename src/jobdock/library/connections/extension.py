@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobdock.extensions import Extension, NavEntry, ServiceEnv, bind
+from jobdock.extensions import Extension, ServiceEnv, bind
 from jobdock.jobs.registry import Registry
 from jobdock.library.connections.repo import CONNECTIONS, ConnectionsRepo
 
@@ -54,7 +54,6 @@ extension = Extension(
     services=[bind(CONNECTIONS, _repo)],
     router=_router,
     templates=HERE / "web" / "templates",
-    nav=[NavEntry("Library", "/library", "library")],
     cli=_cli,
     cli_name="connections",
 )

@@ -1,5 +1,5 @@
-"""The Library pages (documents list, document with its connections) and the JSON API
-for connections."""
+"""The Library's document page (its text and its connections; the list is the
+library's own ``/library``) and the JSON API for connections."""
 
 from __future__ import annotations
 
@@ -29,13 +29,6 @@ def _service(request: Request) -> ConnectionService:
 def _error(exc: InvalidRequest) -> JSONResponse:
     return JSONResponse({"detail": one_line(exc)}, status_code=404 if "no " in str(exc)
                         else 422)
-
-
-@router.get("/library", include_in_schema=False)
-async def documents_page(request: Request) -> Response:
-    documents = await DocumentStore(dock_of(request).store).document_list(None, 500)
-    return render(request, "library_documents.html", {"page": "library",
-                                                      "documents": documents})
 
 
 @router.get("/library/documents/{document_id}", include_in_schema=False)
