@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -196,13 +196,14 @@ class Store(FeatureQueries, ABC):
     async def job_insert_many(self, news: Sequence[NewJob], now: datetime) -> list[uuid.UUID]:
         if not news:
             return []
-        rows = []
-        for new in news:
-            row = asdict(new)
-            row["id"] = str(new.id)
-            row["run_at"] = new.run_at.isoformat() if new.run_at else None
-            row["queue"] = new.queue or "default"
-            rows.append(row)
+        # The columns the statement reads, taken as they are (``dataclasses.asdict`` deep-
+        # copied every input and was two thirds of a bulk enqueue's time).
+        rows = [{"id": str(new.id), "user_id": new.user_id, "job_type": new.job_type,
+                 "entity_type": new.entity_type, "entity_id": new.entity_id,
+                 "input_data": new.input_data, "metadata": new.metadata,
+                 "max_retries": new.max_retries, "priority": new.priority,
+                 "run_at": new.run_at.isoformat() if new.run_at else None,
+                 "queue": new.queue or "default"} for new in news]
         await self.fetch("job_insert_many", {"rows": self.enc_json(rows),
                                              "now": self.enc_time(now)})
         return [n.id for n in news]
