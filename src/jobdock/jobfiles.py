@@ -6,6 +6,7 @@ import asyncio
 import logging
 import uuid
 
+from jobdock.jobs.checkpoints import default_prefix
 from jobdock.storage import Storage
 from jobdock.store import Store
 
@@ -14,9 +15,26 @@ log = logging.getLogger("jobdock.files")
 
 async def delete_job_files(store: Store, storage: Storage, job_id: uuid.UUID, *,
                            keep_final: bool) -> list[str]:
-    """Delete a job's recorded storage keys (all, or all but its final results)."""
+    """Delete a job's recorded storage keys (all, or all but its final results): on
+    completion, or for a job that failed or was cancelled."""
     files = await store.file_list(job_id)
-    doomed = [key for key, final in files if not (keep_final and final)]
+    return await _delete(store, storage, job_id,
+                         [key for key, final in files if not (keep_final and final)])
+
+
+async def delete_files_of_deleted_job(store: Store, storage: Storage, job_id: uuid.UUID, *,
+                                      completed: bool) -> list[str]:
+    """Delete what a job being deleted stored. Only a completed job's final results
+    outside its own ``jobs/{id}/`` prefix stay (a document's files, owned by the
+    document); what is under the job's prefix is the job's alone and would be junk."""
+    own = default_prefix(job_id) + "/"
+    files = await store.file_list(job_id)
+    return await _delete(store, storage, job_id, [
+        key for key, final in files if not (completed and final and not key.startswith(own))])
+
+
+async def _delete(store: Store, storage: Storage, job_id: uuid.UUID,
+                  doomed: list[str]) -> list[str]:
     if doomed:
         await asyncio.to_thread(storage.delete_many, doomed)
         await store.file_forget(job_id, doomed)

@@ -95,9 +95,9 @@ async def test_a_job_deleted_while_finishing_is_deleted(pg_url: str, tmp_path: P
         await dock.close()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: deleting a completed job keeps its final "
-                   "results, and under jobs/{id}/ nothing else owns or deletes them")
 async def test_deleting_a_completed_job_leaves_no_file(pg_url: str, tmp_path: Path) -> None:
+    """Found with the rig: a completed job's final results under its own ``jobs/{id}/``
+    prefix stayed after the delete, owned by nothing."""
     from jobdock.settings import Settings
 
     dock = await Dock.open(Settings(database_url=pg_url, storage_url=str(tmp_path / "s")))

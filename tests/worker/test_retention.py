@@ -28,7 +28,8 @@ async def _finished(dock: Dock, status: JobStatus, files: bool = False) -> uuid.
     assert [j.id for j in await dock.store.job_claim("w", 1, None, now)] == [job.id]
     if files:
         for key, final in ((f"jobs/{job.id}/scratch.bin", False),
-                           (f"jobs/{job.id}/result.bin", True)):
+                           (f"jobs/{job.id}/result.bin", True),
+                           (f"documents/ann/{job.id}/result.bin", True)):
             dock.storage.put(key, b"x")
             await dock.store.file_add(job.id, key, final)
     if status is JobStatus.COMPLETED:
@@ -66,12 +67,12 @@ async def test_old_completed_and_cancelled_jobs_are_pruned_in_batches_and_nothin
     assert not await _exists(fake_dock, old_cancelled)
     for kept in (old_failed, old_running, old_paused, old_pending, recent_done):
         assert await _exists(fake_dock, kept), kept
-    # intermediate files go with the job; a completed job's final result stays, as when
-    # an admin deletes it
-    assert not fake_dock.storage.exists(f"jobs/{old_done}/scratch.bin")
-    assert fake_dock.storage.exists(f"jobs/{old_done}/result.bin")
-    assert not fake_dock.storage.exists(f"jobs/{old_cancelled}/scratch.bin")
-    assert not fake_dock.storage.exists(f"jobs/{old_cancelled}/result.bin")
+    # the job's own files (its jobs/{id}/ prefix) go with it; a completed job's final
+    # result elsewhere (a document's) stays, as when an admin deletes it
+    assert fake_dock.storage.list(f"jobs/{old_done}") == []
+    assert fake_dock.storage.exists(f"documents/ann/{old_done}/result.bin")
+    assert fake_dock.storage.list(f"jobs/{old_cancelled}") == []
+    assert not fake_dock.storage.exists(f"documents/ann/{old_cancelled}/result.bin")
     assert await fake_dock.store.file_list(old_done) == []
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from jobdock.admin.engine import EngineAdmin
 from jobdock.admin.errors import InvalidRequest, JobKeptChanging, JobNotFound
-from jobdock.jobfiles import delete_job_files
+from jobdock.jobfiles import delete_files_of_deleted_job
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.inputs import InputInvalid, validate_input
 from jobdock.jobs.jsonsafe import non_finite_number
@@ -207,8 +207,8 @@ class AdminService(EngineAdmin):
 
     async def _delete(self, job: Job) -> int | None:
         """Delete a job that is not running; None if it changed status meanwhile."""
-        keep_final = job.status is JobStatus.COMPLETED
-        doomed = await delete_job_files(self.store, self.storage, job.id, keep_final=keep_final)
+        doomed = await delete_files_of_deleted_job(
+            self.store, self.storage, job.id, completed=job.status is JobStatus.COMPLETED)
         deleted = await self.store.job_delete(job.id, job.status)
         if not deleted and await self.store.job_get(job.id) is not None:
             return None

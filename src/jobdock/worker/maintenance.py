@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from jobdock.jobfiles import delete_job_files
+from jobdock.jobfiles import delete_files_of_deleted_job
 from jobdock.jobs.clock import Clock
 from jobdock.jobs.model import Job
 from jobdock.storage import Storage
@@ -52,10 +52,10 @@ class RetryScheduler:
 
 class Pruner:
     """Retention: deletes completed and cancelled jobs not written for ``max_age`` seconds,
-    a batch at a time, with their stored files (a completed job's final results stay, as
-    when an admin deletes it). Runs at most every ``every`` seconds (the query is not
-    free at a million rows). Nothing pending, running, paused or failed is touched: the
-    delete re-checks the status it read."""
+    a batch at a time, with their stored files (a completed job's final results outside
+    its ``jobs/{id}/`` prefix stay, as when an admin deletes it). Runs at most every
+    ``every`` seconds (the query is not free at a million rows). Nothing pending,
+    running, paused or failed is touched: the delete re-checks the status it read."""
 
     def __init__(self, store: Store, storage: Storage, clock: Clock, max_age: float,
                  batch: int = 500, every: float = 60.0) -> None:
@@ -72,8 +72,8 @@ class Pruner:
         pruned = 0
         for job_id, status in await self.store.job_ids_prunable(
                 now - timedelta(seconds=self.max_age), self.batch):
-            await delete_job_files(self.store, self.storage, job_id,
-                                   keep_final=status == "completed")
+            await delete_files_of_deleted_job(self.store, self.storage, job_id,
+                                              completed=status == "completed")
             if await self.store.job_delete(job_id, status):
                 await self.store.file_forget_job(job_id)
                 pruned += 1
@@ -81,3 +81,4 @@ class Pruner:
             log.info("retention: pruned %d finished job(s) older than %.0fs", pruned,
                      self.max_age)
         return pruned
+
