@@ -113,8 +113,6 @@ async def test_deleting_a_completed_job_leaves_no_file(pg_url: str, tmp_path: Pa
         await dock.close()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a worker killed between recording a completion "
-                   "and deleting the job's checkpoints leaves them for good")
 async def test_checkpoints_of_a_job_completed_by_a_dead_worker_are_cleaned(
         pg_url: str, tmp_path: Path) -> None:
     """Found with the rig: a host SIGKILLed right after its worker recorded a completion

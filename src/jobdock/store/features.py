@@ -138,6 +138,13 @@ class FeatureQueries:
                                                      "limit": limit})
         return [(uuid.UUID(str(r["id"])), str(r["status"])) for r in rows]
 
+    async def job_ids_leftover_files(self, types: Sequence[str],
+                                     limit: int) -> list[uuid.UUID]:
+        """Completed jobs of ``types`` that still record intermediate files."""
+        rows = await self.fetch("job_ids_leftover_files", {"types": self.enc_list(list(types)),
+                                                           "limit": limit})
+        return [uuid.UUID(str(r["id"])) for r in rows]
+
     # ---- live workers ------------------------------------------------------------------------
     async def worker_announce(self, info: dict[str, Any], jobs_running: int,
                               now: datetime) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from jobdock.jobfiles import delete_files_of_deleted_job
+from jobdock.jobfiles import delete_files_of_deleted_job, delete_job_files
 from jobdock.jobs.clock import Clock
 from jobdock.jobs.model import Job
+from jobdock.jobs.registry import Registry
 from jobdock.storage import Storage
 from jobdock.store import Store
 
@@ -82,3 +83,31 @@ class Pruner:
                      self.max_age)
         return pruned
 
+
+class LeftoverSweeper:
+    """Finishes the cleanup a worker killed after recording a completion never did: the
+    intermediate files of completed jobs whose job type does not keep them. The owner's
+    own cleanup may run at the same time; deleting a key twice is harmless. Runs at most
+    every ``every`` seconds (the query joins the file records)."""
+
+    def __init__(self, store: Store, storage: Storage, clock: Clock, registry: Registry,
+                 batch: int = 200, every: float = 60.0) -> None:
+        self.store, self.storage, self.clock = store, storage, clock
+        self.types = [t.name for t in registry.all() if not t.keep_intermediate]
+        self.batch, self.every = batch, every
+        self._last: float | None = None
+
+    async def run_once(self, *, force: bool = False) -> int:
+        stamp = self.clock.now().timestamp()
+        if not force and self._last is not None and stamp - self._last < self.every:
+            return 0
+        self._last = stamp
+        if not self.types:
+            return 0
+        swept = 0
+        for job_id in await self.store.job_ids_leftover_files(self.types, self.batch):
+            swept += len(await delete_job_files(self.store, self.storage, job_id,
+                                                keep_final=True))
+        if swept:
+            log.warning("deleted %d intermediate file(s) left by completed jobs", swept)
+        return swept

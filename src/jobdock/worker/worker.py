@@ -26,7 +26,7 @@ from jobdock.storage import Storage
 from jobdock.store import Store, is_store_outage
 from jobdock.worker.completer import Completer
 from jobdock.worker.executor import Executor, RunningJob
-from jobdock.worker.maintenance import Pruner, Rescuer, RetryScheduler
+from jobdock.worker.maintenance import LeftoverSweeper, Pruner, Rescuer, RetryScheduler
 from jobdock.worker.outage import Outage
 from jobdock.worker.port import ServiceFactory
 from jobdock.worker.scheduler import PeriodicEnqueuer
@@ -64,6 +64,7 @@ class Worker:
             store, storage, self.clock, self.settings.retention,
             self.settings.retention_batch, self.settings.retention_interval)
         self.enqueuer = PeriodicEnqueuer(store, self.clock, registry)
+        self.sweeper = LeftoverSweeper(store, storage, self.clock, registry)
         self.started_at = self.clock.now()
         self._declared = False
         self.running: dict[uuid.UUID, RunningJob] = {}
@@ -334,5 +335,6 @@ class Worker:
             self._wake.set()
         await self.store.worker_prune(
             self.clock.now() - timedelta(seconds=self.settings.heartbeat_timeout * 4))
+        await self.sweeper.run_once()
         if self.pruner is not None:
             await self.pruner.run_once()

@@ -381,6 +381,14 @@ DELETE FROM background_job_files WHERE job_id = %(job_id)s AND key = ANY(%(keys)
 -- Forget every key of a job.
 DELETE FROM background_job_files WHERE job_id = %(job_id)s;
 
+-- name: job_ids_leftover_files
+-- Completed jobs of the given types still recording intermediate files: their worker died
+-- between the completion and its cleanup (the maintenance loop finishes that cleanup).
+SELECT DISTINCT f.job_id AS id FROM background_job_files f
+JOIN background_jobs j ON j.id = f.job_id
+WHERE NOT f.final AND j.status = 'completed' AND j.job_type = ANY(%(types)s::text[])
+LIMIT %(limit)s;
+
 -- name: claim_gate
 -- Serialise limited claims (first statement of their transaction, so the claim that
 -- follows sees every claim committed before it: a limit is never overshot).

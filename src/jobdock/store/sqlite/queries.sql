@@ -365,6 +365,15 @@ WHERE job_id = :job_id AND key IN (SELECT value FROM json_each(:keys));
 -- Forget every key of a job.
 DELETE FROM background_job_files WHERE job_id = :job_id;
 
+-- name: job_ids_leftover_files
+-- Completed jobs of the given types still recording intermediate files: their worker died
+-- between the completion and its cleanup (the maintenance loop finishes that cleanup).
+SELECT DISTINCT f.job_id AS id FROM background_job_files f
+JOIN background_jobs j ON j.id = f.job_id
+WHERE NOT f.final AND j.status = 'completed'
+  AND j.job_type IN (SELECT value FROM json_each(:types))
+LIMIT :limit;
+
 -- name: claim_gate
 -- (BEGIN IMMEDIATE already serialises the limited claim's transaction.)
 SELECT 1 AS gate;
