@@ -104,13 +104,12 @@ def show(ctx: typer.Context, document_id: str,
     async def go(dock: Dock) -> None:
         service = DocumentService.of(dock)
         doc = await service.get(document_id)
-        if chunks:
-            doc["chunks"] = await service.chunks(document_id)
+        doc_chunks = await service.chunks(document_id) if chunks else None
         if as_json:
-            print_json(doc)
+            print_json(doc if doc_chunks is None else {**doc, "chunks": doc_chunks})
             return
         console.print(document_grid(doc))
-        for chunk in doc.get("chunks", []):
+        for chunk in doc_chunks or []:
             console.print(chunk_text(chunk), highlight=False)
 
     run_with_dock(ctx, go)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from collections.abc import Sequence
 
 from rich.markup import escape
 from rich.table import Table
+
+from jobdock.library.rows import ChunkRow, DocumentRow
 
 PREVIEW_CHARS = 240
 _FIELDS = (("title", "title"), ("id", "id"), ("status", "status"), ("type", "source_type"),
@@ -16,7 +18,7 @@ _FIELDS = (("title", "title"), ("id", "id"), ("status", "status"), ("type", "sou
            ("processed", "processing_completed_at"))
 
 
-def document_grid(doc: dict[str, Any]) -> Table:
+def document_grid(doc: DocumentRow) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
@@ -32,7 +34,7 @@ def document_grid(doc: dict[str, Any]) -> Table:
     return table
 
 
-def chunk_text(chunk: dict[str, Any]) -> str:
+def chunk_text(chunk: ChunkRow) -> str:
     """'#3  p. 2-3  Intro > Setup  212 words' then the text's start, indented; no vectors."""
     where = []
     if chunk.get("page_start"):
@@ -51,7 +53,7 @@ def chunk_text(chunk: dict[str, Any]) -> str:
             f"{escape(body)}{tail}")
 
 
-def documents_table(docs: list[dict[str, Any]]) -> Table:
+def documents_table(docs: Sequence[DocumentRow]) -> Table:
     """For a terminal: id and status whole, the title wraps (fits 80 columns)."""
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("id", no_wrap=True, min_width=36)
@@ -65,7 +67,7 @@ def documents_table(docs: list[dict[str, Any]]) -> Table:
     return table
 
 
-def document_line(doc: dict[str, Any]) -> str:
+def document_line(doc: DocumentRow) -> str:
     fields = [doc["id"], doc["status"], doc["source_type"], str(doc["chunk_count"]),
               doc["user_id"], doc["title"]]
     return "\t".join(str(f).replace("\t", " ").replace("\n", " ") for f in fields)

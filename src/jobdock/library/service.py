@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from jobdock.admin import AdminService, InvalidRequest
 from jobdock.jobs.model import Job, JobStatus, NewJob
 from jobdock.library.files import document_prefix, source_key
+from jobdock.library.rows import ChunkRow, DocumentRow
 from jobdock.library.store.repository import DocumentStore
 from jobdock.store import JobFilter
 
@@ -77,7 +78,7 @@ class DocumentService:
 
     async def add(self, user_id: str, filename: str, data: bytes, *,
                   embedder: str = "hashing",
-                  title: str | None = None) -> tuple[dict[str, Any], Job]:
+                  title: str | None = None) -> tuple[DocumentRow, Job]:
         """Store a source file and start processing it."""
         name = PurePath(filename).name
         if not name:
@@ -106,16 +107,16 @@ class DocumentService:
         return doc, job
 
     async def list_documents(self, user_id: str | None = None,
-                             limit: int = 100) -> list[dict[str, Any]]:
+                             limit: int = 100) -> list[DocumentRow]:
         return await self.store.document_list(user_id, limit)
 
-    async def get(self, document_id: str, user_id: str | None = None) -> dict[str, Any]:
+    async def get(self, document_id: str, user_id: str | None = None) -> DocumentRow:
         doc = await self.store.document_get(document_id, user_id)
         if doc is None:
             raise InvalidRequest(f"no document with id {document_id}")
         return doc
 
-    async def chunks(self, document_id: str) -> list[dict[str, Any]]:
+    async def chunks(self, document_id: str) -> list[ChunkRow]:
         return await self.store.chunk_list(document_id)
 
     async def export(self, user_id: str, document_ids: list[str]) -> Job:
@@ -130,7 +131,7 @@ class DocumentService:
     async def import_files(self, user_id: str, files: dict[str, bytes], *, title: str,
                            strategy: str = "replace", document_id: str | None = None,
                            embedder: str | None = None, info: dict[str, Any] | None = None
-                           ) -> tuple[dict[str, Any], Job | None]:
+                           ) -> tuple[DocumentRow, Job | None]:
         """Store a document's final files (e.g. from an export) and start importing them.
 
         ``document_id`` (the exported id) is kept unless another user owns it, so importing
@@ -164,7 +165,7 @@ class DocumentService:
         return doc, job
 
     async def _insert_imported(self, user_id: str, document_id: str, title: str,
-                               info: dict[str, Any]) -> dict[str, Any]:
+                               info: dict[str, Any]) -> DocumentRow:
         now = self.admin.clock.now()
         doc = await self.store.document_insert(
             user_id=user_id, title=info.get("title") or title,

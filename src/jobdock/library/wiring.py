@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jobdock.extensions import ServiceEnv, SubmitUnlessActive
 from jobdock.jobs.clock import Clock
 from jobdock.jobs.model import NewJob
 from jobdock.jobs.services import LoopBridge
+from jobdock.library.rows import ChunkRow, DocumentRow
 from jobdock.library.store.repository import DocumentStore
 
 
@@ -26,11 +27,11 @@ class DocumentRepoAdapter:
     def for_worker(cls, env: ServiceEnv) -> DocumentRepoAdapter:
         return cls(DocumentStore(env.store), env.bridge, env.clock, env.submit_unless_active)
 
-    def get(self, document_id: str) -> dict[str, Any] | None:
+    def get(self, document_id: str) -> DocumentRow | None:
         return self.bridge.call(self.docs.document_get(document_id))
 
     def create(self, *, user_id: str, title: str, source_type: str, filename: str | None,
-               storage_path: str, document_id: str | None = None) -> dict[str, Any]:
+               storage_path: str, document_id: str | None = None) -> DocumentRow:
         return self.bridge.call(self.docs.document_insert(
             user_id=user_id, title=title, source_type=source_type, filename=filename,
             storage_path=storage_path, document_id=document_id, now=self.clock.now()))
@@ -43,10 +44,10 @@ class DocumentRepoAdapter:
         self.bridge.call(self.docs.document_set_processed(document_id, self.clock.now(),
                                                           **fields))
 
-    def replace_chunks(self, document_id: str, chunks: Sequence[dict[str, Any]]) -> int:
+    def replace_chunks(self, document_id: str, chunks: Sequence[Mapping[str, Any]]) -> int:
         return self.bridge.call(self.docs.chunk_replace(document_id, chunks, self.clock.now()))
 
-    def chunks(self, document_id: str) -> list[dict[str, Any]]:
+    def chunks(self, document_id: str) -> list[ChunkRow]:
         return self.bridge.call(self.docs.chunk_list(document_id))
 
     def queue_unless_active(self, job_type: str, input_data: dict[str, Any], *,

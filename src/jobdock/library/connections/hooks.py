@@ -5,6 +5,7 @@ import. Without the connections extension wired in, the hooks do nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from jobdock.jobs.context import JobContext
@@ -12,6 +13,7 @@ from jobdock.jobs.services import UnknownService
 from jobdock.library.connections.enrich import Enrichment, enrich_texts
 from jobdock.library.connections.jobsupport import enrich_chunks
 from jobdock.library.connections.repo import CONNECTIONS, ConnectionsRepo
+from jobdock.library.rows import ChunkRow
 
 FILE = "connections.json"
 VERSION = "1.0"
@@ -53,7 +55,7 @@ def export_file(ctx: JobContext, document_id: str) -> bytes | None:
     return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def after_import(ctx: JobContext, document_id: str, chunks: list[dict[str, Any]],
+def after_import(ctx: JobContext, document_id: str, chunks: Sequence[ChunkRow],
                  prefix: str) -> dict[str, int]:
     """Enrich the imported chunks and restore the connections of ``{prefix}/connections.json``
     whose two ends are present (those to documents imported later come back with them)."""

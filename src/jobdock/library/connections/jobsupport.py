@@ -3,7 +3,7 @@ loaded once per run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from jobdock.jobs.errors import InvalidInputError
@@ -26,7 +26,7 @@ def selected_engines(value: Any) -> list[str]:
     return [e for e in ENGINES if e in names]
 
 
-def enrich_chunks(chunks: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
+def enrich_chunks(chunks: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any, Any]]:
     """(chunk id, enrichment, embedding) for a document's chunks, in order."""
     enrichments = enrich_texts([c["content"] for c in chunks])
     return [(c["id"], e, c.get("embedding")) for c, e in zip(chunks, enrichments, strict=True)]

@@ -22,6 +22,7 @@ from jobdock.library.connections.jobsupport import LazyTable, ensure_enriched, s
 from jobdock.library.connections.repo import CONNECTIONS, ConnectionsRepo
 from jobdock.library.connections.runner import run_engine
 from jobdock.library.repo import DOCUMENTS
+from jobdock.library.rows import DocumentRow
 
 STAGES = (Stage("preparing", 10), Stage("clearing", 30), Stage("processing", 40),
           Stage("saving", 10), Stage("finalizing", 10))
@@ -56,7 +57,7 @@ def _prepare(docs: Any, repo: ConnectionsRepo, document_id: str) -> dict[str, An
     return {"chunk_ids": chunk_ids, "before": sum(repo.counts(document_id).values())}
 
 
-def _clear(ctx: JobContext, repo: ConnectionsRepo, doc: dict[str, Any],
+def _clear(ctx: JobContext, repo: ConnectionsRepo, doc: DocumentRow,
            mode: str) -> dict[str, Any]:
     document_id = doc["id"]
     if mode == "add_new":

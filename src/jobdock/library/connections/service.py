@@ -13,6 +13,7 @@ from jobdock.library.connections.model import ENGINES
 from jobdock.library.connections.reprocess import MODES
 from jobdock.library.connections.store import ConnectionStore
 from jobdock.library.connections.weights import rank, weights_for
+from jobdock.library.rows import DocumentRow
 from jobdock.library.store.repository import DocumentStore
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class ConnectionService:
     def of(cls, dock: Dock) -> ConnectionService:
         return cls(dock.admin, DocumentStore(dock.store), ConnectionStore(dock.store))
 
-    async def document(self, document_id: str) -> dict[str, Any]:
+    async def document(self, document_id: str) -> DocumentRow:
         doc = await self.docs.document_get(document_id)
         if doc is None:
             raise InvalidRequest(f"no document {document_id}")

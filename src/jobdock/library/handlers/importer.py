@@ -7,6 +7,7 @@ Strategies: ``skip`` (keep what is there), ``replace`` (delete and insert), ``me
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from jobdock.jobs.context import JobContext
@@ -15,6 +16,7 @@ from jobdock.jobs.registry import Stage
 from jobdock.library.connections import hooks as connection_hooks
 from jobdock.library.files import chunk_id, validate_chunks_document
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
+from jobdock.library.rows import ChunkRow, DocumentRow
 from jobdock.library.text import get_embedder
 
 STAGES = (Stage("reading", 10), Stage("validating", 10), Stage("strategy", 40),
@@ -43,7 +45,7 @@ def import_document(ctx: JobContext) -> dict[str, Any]:
                          regenerated, embedder)
 
 
-def _read(ctx: JobContext, doc: dict[str, Any]) -> dict[str, Any]:
+def _read(ctx: JobContext, doc: DocumentRow) -> dict[str, Any]:
     prefix = str(ctx.input.get("source_prefix") or doc["storage_path"].rsplit("/", 1)[0])
     data = ctx.read_file(f"{prefix}/chunks.json")
     if data is None:
@@ -66,7 +68,8 @@ def _apply(repo: DocumentRepo, document_id: str, strategy: str,
     return {"imported": len(rows), "kept": 0}
 
 
-def _merge(existing: list[dict[str, Any]], incoming: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _merge(existing: Sequence[ChunkRow],
+           incoming: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Unchanged content keeps its chunk id and user data; the rest comes as imported."""
     by_content = {c["content"]: c for c in existing}
     merged = []
@@ -95,15 +98,16 @@ def _embeddings(ctx: JobContext, repo: DocumentRepo, document_id: str,
 
 def _complete(ctx: JobContext, repo: DocumentRepo, document_id: str, strategy: str,
               result: dict[str, int], regenerated: int, embedder: str | None) -> dict[str, Any]:
-    chunks, doc = repo.chunks(document_id), repo.get(document_id) or {}
+    chunks, doc = repo.chunks(document_id), repo.get(document_id)
     prefix = str(ctx.input.get("source_prefix")
-                 or str(doc.get("storage_path", "")).rsplit("/", 1)[0])
+                 or (doc["storage_path"] if doc else "").rsplit("/", 1)[0])
     linked = connection_hooks.after_import(ctx, document_id, chunks, prefix)
     repo.set_processed(document_id, chunk_count=len(chunks),
                        word_count=sum(int(c.get("word_count") or 0) for c in chunks),
                        markdown_available=True,
                        embeddings_available=all(c.get("embedding") for c in chunks),
-                       page_count=doc.get("page_count"), embedder=embedder or doc.get("embedder"))
+                       page_count=doc["page_count"] if doc else None,
+                       embedder=embedder or (doc["embedder"] if doc else None))
     repo.set_status(document_id, "completed")
     return {"success": True, "document_id": document_id, "strategy": strategy,
             "imported": result["imported"], "regenerated_embeddings": regenerated,

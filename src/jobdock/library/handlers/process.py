@@ -17,6 +17,7 @@ from jobdock.jobs.registry import Stage
 from jobdock.library.connections import hooks as connection_hooks
 from jobdock.library.files import chunk_id, chunks_document, encode
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
+from jobdock.library.rows import DocumentRow
 from jobdock.library.text import (
     DocumentError,
     Extracted,
@@ -62,7 +63,7 @@ def process_document(ctx: JobContext) -> dict[str, Any]:
         raise
 
 
-def _run(ctx: JobContext, repo: DocumentRepo, doc: dict[str, Any]) -> dict[str, Any]:
+def _run(ctx: JobContext, repo: DocumentRepo, doc: DocumentRow) -> dict[str, Any]:
     source = ctx.run_stage("download", _download, ctx, doc)
     extracted = ctx.run_stage("extract", _extract, ctx, doc)
     cleaned = ctx.run_stage("cleanup", _cleanup, extracted)
@@ -75,7 +76,7 @@ def _run(ctx: JobContext, repo: DocumentRepo, doc: dict[str, Any]) -> dict[str, 
                          embedder)
 
 
-def _download(ctx: JobContext, doc: dict[str, Any]) -> dict[str, Any]:
+def _download(ctx: JobContext, doc: DocumentRow) -> dict[str, Any]:
     data = ctx.with_retry(lambda: ctx.read_file(doc["storage_path"]), what="download")
     if data is None:
         raise PermanentError(f"the source file of {doc['filename'] or doc['id']} is missing "
@@ -83,7 +84,7 @@ def _download(ctx: JobContext, doc: dict[str, Any]) -> dict[str, Any]:
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _extract(ctx: JobContext, doc: dict[str, Any]) -> dict[str, Any]:
+def _extract(ctx: JobContext, doc: DocumentRow) -> dict[str, Any]:
     data = ctx.read_file(doc["storage_path"]) or b""
     try:
         extracted = extract(data, doc["filename"] or doc["title"])
@@ -145,7 +146,7 @@ def _embed(ctx: JobContext, chunks: list[dict[str, Any]], embedder_name: str) ->
     return vectors
 
 
-def _save(ctx: JobContext, repo: DocumentRepo, doc: dict[str, Any], cleaned: dict[str, Any],
+def _save(ctx: JobContext, repo: DocumentRepo, doc: DocumentRow, cleaned: dict[str, Any],
           chunks: list[dict[str, Any]], meta: dict[str, Any], vectors: list[Any],
           embedder: str) -> dict[str, Any]:
     rows = []
@@ -171,7 +172,7 @@ def _save(ctx: JobContext, repo: DocumentRepo, doc: dict[str, Any], cleaned: dic
     return {"chunk_count": len(rows), "word_count": int(meta["document"]["word_count"])}
 
 
-def _finalize(repo: DocumentRepo, doc: dict[str, Any], extracted: dict[str, Any],
+def _finalize(repo: DocumentRepo, doc: DocumentRow, extracted: dict[str, Any],
               saved: dict[str, Any], meta: dict[str, Any], source: dict[str, Any],
               embedder: str) -> dict[str, Any]:
     title = extracted.get("title") or doc["title"]

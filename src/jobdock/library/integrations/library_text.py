@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.errors import PermanentError
 from jobdock.library.files import document_prefix
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
+from jobdock.library.rows import DocumentRow
 
 
-def content_key(doc: dict[str, Any]) -> str:
+def content_key(doc: DocumentRow) -> str:
     return f"{document_prefix(doc['user_id'], doc['id'])}/content.md"
 
 
-def load_document(ctx: JobContext, document_id: str) -> dict[str, Any]:
+def load_document(ctx: JobContext, document_id: str) -> DocumentRow:
     doc = ctx.service(DOCUMENTS).get(document_id)
     if doc is None:
         raise PermanentError(f"document {document_id} does not exist (deleted?)")
@@ -24,7 +26,7 @@ def load_document(ctx: JobContext, document_id: str) -> dict[str, Any]:
     return doc
 
 
-def read_text(ctx: JobContext, doc: dict[str, Any]) -> str:
+def read_text(ctx: JobContext, doc: DocumentRow) -> str:
     data = ctx.read_file(content_key(doc))
     if data is None:
         raise PermanentError(f"{doc['title']!r} has no text yet: process it first "
@@ -39,11 +41,12 @@ def documents_repo(ctx: JobContext) -> DocumentRepo:
 class ChunkIndex:
     """Which chunk an offset falls in (the nearest before it when it is in a gap)."""
 
-    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+    # Stored chunks (ChunkRow) or freshly planned ones: both carry these keys.
+    def __init__(self, chunks: Sequence[Mapping[str, Any]]) -> None:
         self.chunks = sorted(chunks, key=lambda c: c["start_offset"])
         self._starts = [c["start_offset"] for c in self.chunks]
 
-    def at(self, offset: int) -> dict[str, Any] | None:
+    def at(self, offset: int) -> Mapping[str, Any] | None:
         k = bisect.bisect_right(self._starts, offset) - 1
         return self.chunks[max(k, 0)] if self.chunks else None
 

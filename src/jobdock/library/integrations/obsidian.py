@@ -15,6 +15,7 @@ from jobdock.library.integrations.notes import (
 )
 from jobdock.library.integrations.repo import IntegrationsRepo
 from jobdock.library.integrations.vault import Vault, VaultError, safe_file_name
+from jobdock.library.rows import DocumentRow
 
 
 def user_vault(repo: IntegrationsRepo, user_id: str) -> tuple[Vault, dict[str, Any]]:
@@ -26,7 +27,7 @@ def user_vault(repo: IntegrationsRepo, user_id: str) -> tuple[Vault, dict[str, A
     return Vault(root, settings.get("vault_name") or None).check(), settings
 
 
-def paths_for(vault: Vault, doc: dict[str, Any], folder: str,
+def paths_for(vault: Vault, doc: DocumentRow, folder: str,
               state: dict[str, Any] | None) -> NotePaths:
     """The note's paths: where it was synced before, else from the title; a note of the
     same name that belongs to another document gets this one's id as a suffix."""
@@ -43,7 +44,7 @@ def paths_for(vault: Vault, doc: dict[str, Any], folder: str,
     return paths
 
 
-def front_matter(doc: dict[str, Any]) -> dict[str, Any]:
+def front_matter(doc: DocumentRow) -> dict[str, Any]:
     meta = doc.get("metadata") or {}
     tags = meta["tags"] if isinstance(meta.get("tags"), list) else []
     return {"id": doc["id"], "title": doc["title"],
@@ -51,7 +52,7 @@ def front_matter(doc: dict[str, Any]) -> dict[str, Any]:
             "tags": ["jobdock", *[str(t) for t in tags]], "created": doc.get("created_at")}
 
 
-def write_document(vault: Vault, paths: NotePaths, doc: dict[str, Any], text: str,
+def write_document(vault: Vault, paths: NotePaths, doc: DocumentRow, text: str,
                    annotations: list[dict[str, Any]] | None,
                    connections: list[dict[str, Any]] | None) -> dict[str, Any]:
     """Write the note (and its highlights and connections notes); returns what was written."""

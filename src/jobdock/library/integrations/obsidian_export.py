@@ -24,6 +24,7 @@ from jobdock.library.integrations.obsidian import (
 )
 from jobdock.library.integrations.repo import INTEGRATIONS, IntegrationsRepo
 from jobdock.library.integrations.vault import Vault
+from jobdock.library.rows import DocumentRow
 
 STAGES = (Stage("prepare", 20), Stage("write", 70), Stage("record", 10))
 
@@ -40,7 +41,7 @@ def obsidian_export(ctx: JobContext) -> dict[str, Any]:
     return ctx.run_stage("record", _record, repo, doc, plan, written)
 
 
-def _prepare(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any]) -> dict[str, Any]:
+def _prepare(ctx: JobContext, repo: IntegrationsRepo, doc: DocumentRow) -> dict[str, Any]:
     vault, settings = user_vault(repo, doc["user_id"])
     state = repo.sync_state(doc["id"])
     paths = paths_for(vault, doc, settings.get("export_folder") or "", state)
@@ -56,7 +57,7 @@ def _prepare(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any]) -> di
                       "highlights": paths.highlights, "connections": paths.connections}}
 
 
-def _write(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
+def _write(ctx: JobContext, repo: IntegrationsRepo, doc: DocumentRow,
            plan: dict[str, Any]) -> dict[str, Any]:
     vault = Vault(plan["vault_root"], plan["vault_name"]).check()
     text = read_text(ctx, doc)
@@ -70,7 +71,7 @@ def _write(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
     return out
 
 
-def _record(repo: IntegrationsRepo, doc: dict[str, Any], plan: dict[str, Any],
+def _record(repo: IntegrationsRepo, doc: DocumentRow, plan: dict[str, Any],
             written: dict[str, Any]) -> dict[str, Any]:
     repo.record_sync(document_id=doc["id"], user_id=doc["user_id"],
                      vault_root=plan["vault_root"], note_path=written["path"],

@@ -35,6 +35,7 @@ from jobdock.library.integrations.notes import NotePaths, content_hash, normalis
 from jobdock.library.integrations.obsidian import paths_for, user_vault, write_document
 from jobdock.library.integrations.rechunk import embed_missing, plan_chunks, with_embeddings
 from jobdock.library.integrations.repo import INTEGRATIONS, IntegrationsRepo
+from jobdock.library.rows import DocumentRow
 
 STAGES = (Stage("compare", 10), Stage("chunking", 15), Stage("embeddings", 45),
           Stage("reanchor", 15), Stage("save", 10), Stage("record", 5))
@@ -59,7 +60,7 @@ def obsidian_sync(ctx: JobContext) -> dict[str, Any]:
     return _from_vault(ctx, repo, doc, found)
 
 
-def _compare(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any]) -> dict[str, Any]:
+def _compare(ctx: JobContext, repo: IntegrationsRepo, doc: DocumentRow) -> dict[str, Any]:
     vault, settings = user_vault(repo, doc["user_id"])
     state = repo.sync_state(doc["id"])
     if state is None:
@@ -108,7 +109,7 @@ def _compare(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any]) -> di
             "new_text": normalise_body(body) + "\n"}
 
 
-def _record(repo: IntegrationsRepo, doc: dict[str, Any], found: dict[str, Any],
+def _record(repo: IntegrationsRepo, doc: DocumentRow, found: dict[str, Any],
             direction: str) -> None:
     repo.record_sync(document_id=doc["id"], user_id=doc["user_id"],
                      vault_root=found["vault_root"], note_path=found["path"],
@@ -116,7 +117,7 @@ def _record(repo: IntegrationsRepo, doc: dict[str, Any], found: dict[str, Any],
                      direction=direction)
 
 
-def _to_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
+def _to_vault(ctx: JobContext, repo: IntegrationsRepo, doc: DocumentRow,
               found: dict[str, Any]) -> dict[str, Any]:
     vault, settings = user_vault(repo, doc["user_id"])
     text = read_text(ctx, doc)
@@ -128,7 +129,7 @@ def _to_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
             **({"kept_copy": found["kept_copy"]} if found.get("kept_copy") else {})}
 
 
-def _from_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
+def _from_vault(ctx: JobContext, repo: IntegrationsRepo, doc: DocumentRow,
                 found: dict[str, Any]) -> dict[str, Any]:
     docs = documents_repo(ctx)
     new_text = found["new_text"]
@@ -147,7 +148,7 @@ def _from_vault(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any],
             **({"kept_copy": found["kept_copy"]} if found.get("kept_copy") else {})}
 
 
-def _reanchor(repo: IntegrationsRepo, doc: dict[str, Any], found: dict[str, Any],
+def _reanchor(repo: IntegrationsRepo, doc: DocumentRow, found: dict[str, Any],
               rows: list[dict[str, Any]]) -> dict[str, Any]:
     annotations = repo.annotations(doc["id"])
     anchors = [Anchor(a["id"], a["start_offset"], a["end_offset"], a["quote"])
@@ -170,7 +171,7 @@ def _reanchor(repo: IntegrationsRepo, doc: dict[str, Any], found: dict[str, Any]
     return {"moves": moves, "counts": anchor_counts(results)}
 
 
-def _save(ctx: JobContext, repo: IntegrationsRepo, doc: dict[str, Any], new_text: str,
+def _save(ctx: JobContext, repo: IntegrationsRepo, doc: DocumentRow, new_text: str,
           rows: list[dict[str, Any]], vectors: dict[str, Any], moves: dict[str, Any],
           embedder: str) -> dict[str, Any]:
     docs = documents_repo(ctx)

@@ -31,6 +31,7 @@ from jobdock.library.integrations.readwise_api import (
 )
 from jobdock.library.integrations.readwise_files import parse_export
 from jobdock.library.integrations.repo import INTEGRATIONS, IntegrationsRepo
+from jobdock.library.rows import DocumentRow
 
 STAGES = (Stage("load", 5), Stage("import", 90), Stage("finish", 5))
 FILE_PAGE = 100  # highlights per checkpoint when importing a file
@@ -165,7 +166,7 @@ class Matcher:
         self.docs = docs
         self._texts: dict[str, tuple[str, ChunkIndex]] = {}
 
-    def document_for(self, highlight: Highlight) -> dict[str, Any] | None:
+    def document_for(self, highlight: Highlight) -> DocumentRow | None:
         if self.fixed is not None:
             return self.fixed
         wanted = _norm_title(highlight.book_title)
@@ -178,7 +179,7 @@ class Matcher:
         best = max(scored, key=lambda s: s[0], default=None)
         return best[1] if best and best[0] >= TITLE_MATCH else None
 
-    def text_of(self, doc: dict[str, Any]) -> tuple[str, ChunkIndex]:
+    def text_of(self, doc: DocumentRow) -> tuple[str, ChunkIndex]:
         if doc["id"] not in self._texts:
             chunks = documents_repo(self.ctx).chunks(doc["id"])
             self._texts[doc["id"]] = (read_text(self.ctx, doc), ChunkIndex(chunks))

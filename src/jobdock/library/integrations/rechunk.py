@@ -10,10 +10,12 @@ from the stored chunks by content when the rows are saved.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from jobdock.jobs.context import JobContext
 from jobdock.library.files import chunk_id
+from jobdock.library.rows import ChunkRow
 from jobdock.library.text import Chunk, chunk_markdown, enrich, get_embedder
 from jobdock.library.text.embeddings import embedder_window
 
@@ -21,7 +23,7 @@ EMBED_BATCH = 32
 _META = ("keywords", "themes", "summary", "importance_score")
 
 
-def plan_chunks(text: str, old_chunks: list[dict[str, Any]], document_id: str,
+def plan_chunks(text: str, old_chunks: Sequence[ChunkRow], document_id: str,
                 embedder: str = "hashing", target_tokens: int = 512,
                 max_tokens: int = 800) -> list[dict[str, Any]]:
     """New chunk rows; ``kept`` where an old chunk had the same content (and a vector).
@@ -69,7 +71,7 @@ def embed_missing(ctx: JobContext, rows: list[dict[str, Any]],
 
 
 def with_embeddings(rows: list[dict[str, Any]], new: dict[str, Any],
-                    stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                    stored: Sequence[ChunkRow]) -> list[dict[str, Any]]:
     """The rows with every vector: new ones, else the stored chunk's of the same content
     (after a crash mid-save the stored chunks are already the new ones: same contents)."""
     by_content = {c["content"]: c.get("embedding") for c in stored}

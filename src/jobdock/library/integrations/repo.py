@@ -13,6 +13,7 @@ from jobdock.extensions import ServiceEnv
 from jobdock.jobs.clock import Clock
 from jobdock.jobs.services import LoopBridge, ServiceKey
 from jobdock.library.integrations.store import IntegrationStore
+from jobdock.library.rows import DocumentRow
 from jobdock.library.store.repository import DocumentStore
 
 T = TypeVar("T")
@@ -34,7 +35,7 @@ class IntegrationsRepo:
         return self.bridge.call(coro)
 
     # documents
-    def documents(self, user_id: str) -> list[dict[str, Any]]:
+    def documents(self, user_id: str) -> list[DocumentRow]:
         return self._call(self.docs.document_list(user_id, 10000))
 
     def connections(self, document_id: str) -> list[dict[str, Any]]:

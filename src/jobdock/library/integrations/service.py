@@ -25,6 +25,7 @@ from jobdock.library.integrations.library_text import ChunkIndex
 from jobdock.library.integrations.readwise_files import MalformedExport, parse_export
 from jobdock.library.integrations.store import IntegrationStore
 from jobdock.library.integrations.vault import Vault, VaultError
+from jobdock.library.rows import DocumentRow
 from jobdock.library.service import check_user_id
 from jobdock.library.store.repository import DocumentStore
 
@@ -93,13 +94,13 @@ class IntegrationService:
         await self.store.settings_set_token(user_id, token, self.clock.now())
 
     # ---- annotations ---------------------------------------------------------------
-    async def document(self, document_id: str, user_id: str) -> dict[str, Any]:
+    async def document(self, document_id: str, user_id: str) -> DocumentRow:
         doc = await self.docs.document_get(document_id, user_id)
         if doc is None:
             raise InvalidRequest(f"no document {document_id} for user {user_id}")
         return doc
 
-    async def document_text(self, doc: dict[str, Any]) -> str | None:
+    async def document_text(self, doc: DocumentRow) -> str | None:
         key = f"{document_prefix(doc['user_id'], doc['id'])}/content.md"
         data = await asyncio.to_thread(self.admin.storage.get, key)
         return data.decode("utf-8") if data is not None else None

@@ -1,19 +1,20 @@
 """The library's store: documents and their chunks, over the engine store's connection.
 
 Its SQL lives in per-dialect named-query files beside it (``{dialect}/queries.sql``) and
-its tables in its own migration sequence (``{dialect}/migrations``). Rows travel as plain
-dicts with JSON fields decoded; document job handlers reach them through
-``ctx.service(DOCUMENTS)`` (wiring.py), never directly.
+its tables in its own migration sequence (``{dialect}/migrations``). Rows come back as
+:class:`DocumentRow` / :class:`ChunkRow` with JSON fields decoded; document job handlers
+reach them through ``ctx.service(DOCUMENTS)`` (wiring.py), never directly.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from jobdock.library.files import CHUNK_KEYS
+from jobdock.library.rows import ChunkRow, DocumentRow
 from jobdock.store import MigrationSet, Store
 from jobdock.store.queries import load_queries
 
@@ -46,7 +47,7 @@ class DocumentStore:
         return await self.store.execute_in_transaction(
             [(self.queries[name], params) for name, params in steps])
 
-    def _document(self, row: dict[str, Any]) -> dict[str, Any]:
+    def _document(self, row: dict[str, Any]) -> DocumentRow:
         doc = dict(row)
         for name in _DOC_JSON:
             doc[name] = self.dec_json(doc[name]) or {}
@@ -55,18 +56,18 @@ class DocumentStore:
             doc[name] = value.isoformat() if value else None
         for name in _DOC_BOOLS:
             doc[name] = bool(doc[name])
-        return doc
+        return cast(DocumentRow, doc)  # the documents table's columns, decoded above
 
-    def _chunk(self, row: dict[str, Any]) -> dict[str, Any]:
+    def _chunk(self, row: dict[str, Any]) -> ChunkRow:
         chunk = {name: row[name] for name in CHUNK_FIELDS}
         for name in _CHUNK_JSON:
             chunk[name] = self.dec_json(chunk[name])
-        return chunk
+        return cast(ChunkRow, chunk)  # CHUNK_FIELDS, JSON decoded above
 
     async def document_insert(self, *, user_id: str, title: str, source_type: str,
                               filename: str | None, storage_path: str, now: datetime,
                               document_id: str | None = None,
-                              metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+                              metadata: dict[str, Any] | None = None) -> DocumentRow:
         rows = await self.fetch("document_insert", {
             "id": document_id or str(uuid.uuid4()), "user_id": user_id, "title": title,
             "source_type": source_type, "filename": filename, "storage_path": storage_path,
@@ -74,12 +75,12 @@ class DocumentStore:
         return self._document(rows[0])
 
     async def document_get(self, document_id: str,
-                           user_id: str | None = None) -> dict[str, Any] | None:
+                           user_id: str | None = None) -> DocumentRow | None:
         rows = await self.fetch("document_get", {"id": document_id, "user_id": user_id})
         return self._document(rows[0]) if rows else None
 
     async def document_list(self, user_id: str | None = None,
-                            limit: int = 100) -> list[dict[str, Any]]:
+                            limit: int = 100) -> list[DocumentRow]:
         rows = await self.fetch("document_list", {"user_id": user_id, "limit": limit})
         return [self._document(r) for r in rows]
 
@@ -105,7 +106,7 @@ class DocumentStore:
     async def document_delete(self, document_id: str) -> bool:
         return bool(await self.fetch("document_delete", {"id": document_id}))
 
-    async def chunk_replace(self, document_id: str, chunks: Sequence[dict[str, Any]],
+    async def chunk_replace(self, document_id: str, chunks: Sequence[Mapping[str, Any]],
                             now: datetime) -> int:
         """Delete a document's chunks and insert these, in one transaction."""
         rows = [{name: chunk.get(name) for name in CHUNK_FIELDS} for chunk in chunks]
@@ -120,6 +121,6 @@ class DocumentStore:
         await self.fetch_in_transaction(steps)
         return len(rows)
 
-    async def chunk_list(self, document_id: str) -> list[dict[str, Any]]:
+    async def chunk_list(self, document_id: str) -> list[ChunkRow]:
         rows = await self.fetch("chunk_list", {"document_id": document_id})
         return [self._chunk(r) for r in rows]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from jobdock.admin import InvalidRequest
+from jobdock.jobs.model import Job
+from jobdock.library.rows import DocumentRow
 from jobdock.library.service import MAX_SOURCE_BYTES, DocumentService, TooLarge, UnsupportedType
 from jobdock.web.context import dock_of, render
 from jobdock.web.pages import one_line, submit_context
@@ -17,7 +17,7 @@ EMBEDDERS = ("hashing", "minilm")
 
 
 async def _add(request: Request, file: UploadFile, user_id: str,
-               embedder: str) -> tuple[dict[str, Any], Any]:
+               embedder: str) -> tuple[DocumentRow, Job]:
     if embedder not in EMBEDDERS:
         raise InvalidRequest(f"unknown embedder {embedder!r} (use {', '.join(EMBEDDERS)})")
     data = await file.read(MAX_SOURCE_BYTES + 1)
