@@ -29,8 +29,28 @@ CONNECT_TIMEOUT = 5
 PROBE_EVERY = 0.2  # while down, at most one reconnection probe per this many seconds
 # A dead pooled connection fails with no SQLSTATE (client side) or a shutdown notice.
 _STALE_STATES = (None, "57P01", "57P02", "57P03")
+log = logging.getLogger("jobdock.store")
 # The pool logs every failed reconnect; the worker's outage log says it once instead.
 logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+
+
+class _StalePlans(Exception):
+    """A prepared statement's result type changed under it (a migration added a column
+    while this process ran): "cached plan must not change result type", SQLSTATE 0A000.
+    Nothing ran; the connection, with its prepared statements, is closed (the pool
+    replaces it) and the work retried."""
+
+
+def _dropping_stale_plans(work: Work[T]) -> Work[T]:
+    async def guarded(conn: psycopg.AsyncConnection[Any]) -> T:
+        try:
+            return await work(conn)
+        except psycopg.errors.FeatureNotSupported as exc:
+            if "cached plan" not in str(exc):
+                raise
+            await conn.close()
+            raise _StalePlans(str(exc)) from exc
+    return guarded
 
 
 class Unreachable(Exception):
@@ -81,6 +101,17 @@ class Pools:
             await asyncio.gather(*self._retired, return_exceptions=True)
 
     async def run(self, work: Work[T], *, worker: bool = False) -> T:
+        """Run ``work`` on a pooled connection; again on another when that connection's
+        prepared statements predate a schema change (see ``_StalePlans``)."""
+        for _ in range(self.sizes[1] + 4):  # each retry closes one stale connection
+            try:
+                return await self._run(_dropping_stale_plans(work), worker=worker)
+            except _StalePlans:
+                log.info("dropped a connection whose prepared statements predate a "
+                         "schema change; retrying")
+        return await self._run(work, worker=worker)
+
+    async def _run(self, work: Work[T], *, worker: bool) -> T:
         """Run ``work`` on a pooled connection; once more when that connection turned
         out dead (a server restart leaves the pool full of them)."""
         if self.down_since is not None:
