@@ -33,7 +33,9 @@ WHERE unique_key = %(unique_key)s AND strpos(unique_statuses, ',' || status || '
 -- name: job_mark_has_dependents
 -- Before a job that waits for these is inserted (same transaction): flag them, and lock
 -- them, so none finishes unseen between the count and the dependency rows.
-UPDATE background_jobs SET has_dependents = true WHERE id = ANY(%(after)s::uuid[])
+UPDATE background_jobs SET has_dependents = true
+WHERE id IN (SELECT id FROM background_jobs WHERE id = ANY(%(after)s::uuid[])
+             ORDER BY id FOR UPDATE)
 RETURNING id;
 
 -- name: job_deps_insert
@@ -154,9 +156,16 @@ SELECT count(*) AS n FROM background_jobs WHERE status IN ('pending', 'processin
 
 -- name: job_sync_progress
 -- A worker writes the newest progress of its running jobs; returns the ids still its own.
+-- Like every multi-row update here, it locks its rows in id order first: two of them
+-- (this and a completion batch, say) then never wait for each other (deadlock).
+WITH u AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS u(id uuid, progress jsonb)),
+locked AS (SELECT id FROM background_jobs
+           WHERE id IN (SELECT id FROM u) AND status = 'processing'
+             AND worker_id = %(worker_id)s
+           ORDER BY id FOR UPDATE)
 UPDATE background_jobs j SET progress = u.progress, updated_at = %(now)s
-FROM jsonb_to_recordset(%(rows)s::jsonb) AS u(id uuid, progress jsonb)
-WHERE j.id = u.id AND j.status = 'processing' AND j.worker_id = %(worker_id)s
+FROM u WHERE j.id = u.id AND j.id IN (SELECT id FROM locked)
+  AND j.status = 'processing' AND j.worker_id = %(worker_id)s
 RETURNING j.id;
 
 -- name: job_control_flags
@@ -167,7 +176,11 @@ FROM background_jobs WHERE id = ANY(%(ids)s::uuid[]);
 -- name: job_heartbeat
 -- A worker proves its running jobs are alive; returns the ids still its own.
 UPDATE background_jobs SET heartbeat_at = %(now)s, updated_at = %(now)s
-WHERE id = ANY(%(ids)s::uuid[]) AND status = 'processing' AND worker_id = %(worker_id)s
+WHERE id IN (SELECT id FROM background_jobs
+             WHERE id = ANY(%(ids)s::uuid[]) AND status = 'processing'
+               AND worker_id = %(worker_id)s
+             ORDER BY id FOR UPDATE)
+  AND status = 'processing' AND worker_id = %(worker_id)s
 RETURNING id;
 
 -- name: job_record_checkpoint
@@ -192,12 +205,19 @@ RETURNING id;
 
 -- name: job_complete_many
 -- Its worker finishes many jobs at once; a job asked to cancel or pause is left out.
+-- Rows locked in id order first (see job_sync_progress).
+WITH u AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
+           AS u(id uuid, output jsonb, progress jsonb)),
+locked AS (SELECT id FROM background_jobs
+           WHERE id IN (SELECT id FROM u) AND status = 'processing'
+             AND worker_id = %(worker_id)s
+           ORDER BY id FOR UPDATE)
 UPDATE background_jobs j
 SET status = 'completed', output_data = u.output, progress = COALESCE(u.progress, j.progress),
     completed_at = %(now)s, updated_at = %(now)s, heartbeat_at = NULL,
     pause_requested_at = NULL, error_message = NULL, error_type = NULL, next_retry_at = NULL
-FROM jsonb_to_recordset(%(rows)s::jsonb) AS u(id uuid, output jsonb, progress jsonb)
-WHERE j.id = u.id AND j.status = 'processing' AND j.worker_id = %(worker_id)s
+FROM u WHERE j.id = u.id AND j.id IN (SELECT id FROM locked)
+  AND j.status = 'processing' AND j.worker_id = %(worker_id)s
   AND j.cancel_requested_at IS NULL AND j.pause_requested_at IS NULL
 RETURNING j.id;
 
@@ -234,7 +254,10 @@ RETURNING id;
 -- Hand back every job a stopping worker still holds.
 UPDATE background_jobs
 SET status = 'pending', updated_at = %(now)s, heartbeat_at = NULL, worker_id = NULL
-WHERE status = 'processing' AND worker_id = %(worker_id)s
+WHERE id IN (SELECT id FROM background_jobs
+             WHERE status = 'processing' AND worker_id = %(worker_id)s
+             ORDER BY id FOR UPDATE)
+  AND status = 'processing' AND worker_id = %(worker_id)s
 RETURNING id;
 
 -- name: job_release_orphans
@@ -242,7 +265,11 @@ RETURNING id;
 -- or completion was lost when the database crashed); ``keep`` lists what it does run.
 UPDATE background_jobs
 SET status = 'pending', updated_at = %(now)s, heartbeat_at = NULL, worker_id = NULL
-WHERE status = 'processing' AND worker_id = %(worker_id)s AND NOT (id = ANY(%(keep)s::uuid[]))
+WHERE id IN (SELECT id FROM background_jobs
+             WHERE status = 'processing' AND worker_id = %(worker_id)s
+               AND NOT (id = ANY(%(keep)s::uuid[]))
+             ORDER BY id FOR UPDATE)
+  AND status = 'processing' AND worker_id = %(worker_id)s AND NOT (id = ANY(%(keep)s::uuid[]))
 RETURNING id;
 
 -- name: job_mark_cancelled
@@ -475,8 +502,11 @@ SELECT * FROM job_limits ORDER BY kind, name;
 UPDATE background_jobs j SET limited = EXISTS (
         SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = j.job_type)
                                       OR (l.kind = 'queue' AND l.name = j.queue))
-WHERE j.status IN ('pending', 'processing', 'paused', 'failed')
-  AND (j.job_type = %(name)s OR j.queue = %(name)s)
+WHERE j.id IN (SELECT id FROM background_jobs
+               WHERE status IN ('pending', 'processing', 'paused', 'failed')
+                 AND (job_type = %(name)s OR queue = %(name)s)
+               ORDER BY id FOR UPDATE)
+  AND j.status IN ('pending', 'processing', 'paused', 'failed')
 RETURNING j.id;
 
 -- name: schedule_upsert
