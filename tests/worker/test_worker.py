@@ -89,3 +89,18 @@ async def _wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[n
         if asyncio.get_running_loop().time() > deadline:
             pytest.fail("condition not met before the deadline")
         await asyncio.sleep(0.01)
+
+
+async def test_burst_waits_for_recorded_completions_before_calling_the_queue_drained(
+        dock: Dock) -> None:
+    """A dependent becomes due only when its parent's completion is written; the slot is
+    freed before that write, so a burst worker must not stop in between (a chain of
+    dependents once stopped after its first link)."""
+    chains = []
+    for _ in range(20):
+        first = await dock.admin.submit(NewJob("noop"))
+        second = await dock.admin.submit(NewJob("noop", after=(first.id,)))
+        chains.append((first.id, second.id))
+    worker = dock.worker(WorkerSettings(burst=True, concurrency=1, **FAST))
+    await asyncio.wait_for(worker.run(), 60)
+    assert await dock.admin.counts() == {**{s.value: 0 for s in JobStatus}, "completed": 40}

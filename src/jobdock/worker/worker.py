@@ -148,6 +148,9 @@ class Worker:
     async def _claim_loop(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
+            # A job that ends (and is recorded) while the claim is in flight may make a
+            # dependent due after the claim looked: burst mode then looks once more.
+            busy = bool(self.running or self.completer.in_flight)
             try:
                 claimed = await self.run_once()
             except Exception as exc:
@@ -156,7 +159,10 @@ class Worker:
                 await self.outage.pause(self._stopping)  # logged once by the tracker
                 continue
             if self.settings.burst and not claimed and not self.running:
-                return  # nothing due and nothing running: the queue is drained
+                if busy or self.completer.in_flight:
+                    await self.completer.drain()
+                    continue
+                return  # nothing due, running or being recorded: the queue is drained
             if claimed and len(self.running) < self.settings.concurrency:
                 continue  # the queue may hold more
             with contextlib.suppress(TimeoutError):

@@ -72,5 +72,5 @@ async def connection_rows(dock: Dock) -> dict[tuple[str, str, str], tuple[float,
 
 
 def completed(job: Job) -> Job:
-    assert job.status is JobStatus.COMPLETED, job.error_message
+    assert job.status is JobStatus.COMPLETED, (job.status, job.error_message, job.run_at)
     return job
