@@ -139,8 +139,12 @@ class AsyncClient:
         return cleared
 
     # ---- following -----------------------------------------------------------------------
-    async def stream(self, job_id: JobId, interval: float = 0.5) -> AsyncGenerator[Job]:
-        """The job each time it changes, until it is settled (the last one yielded)."""
+    async def stream(self, job_id: JobId, interval: float = 0.5,
+                     timeout: float | None = None) -> AsyncGenerator[Job]:
+        """The job each time it changes, until it is settled (the last one yielded);
+        ``TimeoutError`` once ``timeout`` seconds have passed without that."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
         await self.dock.start_feed()
         seen: tuple[Any, ...] | None = None
         async with self.dock.bus.subscribe() as events:
@@ -153,20 +157,25 @@ class AsyncClient:
                     yield job
                 if settled(job):
                     return
+                # The deadline is checked here rather than by cancelling from outside: a
+                # cancel landing inside a database call can be swallowed on Python 3.11
+                # (a 0.3 s wait once hung for minutes).
+                wait = interval
+                if deadline is not None:
+                    wait = min(interval, deadline - loop.time())
+                    if wait <= 0:
+                        raise TimeoutError(f"job {job_id} not settled after {timeout} s")
                 with contextlib.suppress(TimeoutError):  # a change wakes us; else re-read
-                    await asyncio.wait_for(events.get(), interval)
+                    await asyncio.wait_for(events.get(), wait)
 
     async def wait(self, job_id: JobId, timeout: float | None = None) -> Job:
         """The job once it is settled; ``TimeoutError`` after ``timeout`` seconds."""
-        async def last() -> Job:
-            latest = None
-            async with contextlib.aclosing(self.stream(job_id)) as jobs:
-                async for job in jobs:
-                    latest = job
-            assert latest is not None
-            return latest
-
-        return await asyncio.wait_for(last(), timeout)
+        latest = None
+        async with contextlib.aclosing(self.stream(job_id, timeout=timeout)) as jobs:
+            async for job in jobs:
+                latest = job
+        assert latest is not None
+        return latest
 
     async def close(self) -> None:
         await self.dock.close()
