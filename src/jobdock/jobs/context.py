@@ -75,7 +75,9 @@ class JobContext:
         self.error_rules = tuple(error_rules)
         self.operation_retry = operation_retry or OperationRetry()
         self._lock = threading.Lock()
+        # The checkpoint pointer lives in the job's columns (Job derives it); never store it here.
         self._progress: Progress = Progress(**(job.progress or {}))
+        self._progress.pop("checkpoint", None)
         self.progress_version = 0
         self._stages: list[Stage] = list(stages)
         self._current: str | None = None
@@ -171,8 +173,6 @@ class JobContext:
         record = CheckpointRecord(stage, key, sha256_hex(raw), now, complete)
         self._checkpoints[stage] = record
         with self._lock:
-            self._progress["checkpoint"] = {"stage": stage, "path": key, "hash": record.hash,
-                                            "timestamp": now, "can_resume": True}
             progress: dict[str, Any] = dict(self._progress)
         self.port.record_checkpoint(record, progress)
         if previous is not None and previous.path != key:

@@ -36,8 +36,9 @@ JSON = dict[str, Any]
 
 
 class CheckpointPointer(TypedDict):
-    """``progress.checkpoint``: the newest checkpoint, for live display (a copy of the
-    ``last_checkpoint_*`` columns, written in the same statement)."""
+    """``progress.checkpoint``: the newest checkpoint, for display. Not stored: a
+    :class:`Job` derives it from its ``last_checkpoint_*`` / ``checkpoint_hash`` columns
+    (the pointer's one home) and that stage's record in ``metadata.checkpoints``."""
 
     stage: str
     path: str
@@ -122,6 +123,18 @@ class Job:
     deps_pending: int = 0  # jobs this one still waits for
     has_dependents: bool = False
 
+    def __post_init__(self) -> None:
+        stored = "checkpoint" in self.progress  # a copy written by an older version
+        if not (stored or self.last_checkpoint_path):
+            return
+        progress = Progress(**self.progress)  # a copy: the caller's dict stays as it was
+        progress.pop("checkpoint", None)
+        if self.last_checkpoint_path and self.last_checkpoint_stage:
+            progress["checkpoint"] = checkpoint_pointer(
+                self.last_checkpoint_stage, self.last_checkpoint_path,
+                self.checkpoint_hash or "", self.metadata, self.updated_at)
+        self.progress = progress
+
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
@@ -137,6 +150,17 @@ class Job:
                 value = str(value)
             out[f.name] = value
         return out
+
+
+def checkpoint_pointer(stage: str, path: str, hash_: str, metadata: JSON,
+                       fallback_time: datetime) -> CheckpointPointer:
+    """``progress.checkpoint`` from the pointer columns; the time is the stage record's."""
+    records = metadata.get("checkpoints")
+    record = records.get(stage) if isinstance(records, dict) else None
+    stamp = record.get("timestamp") if isinstance(record, dict) else None
+    return {"stage": stage, "path": path, "hash": hash_,
+            "timestamp": stamp if isinstance(stamp, str) else fallback_time.isoformat(),
+            "can_resume": True}
 
 
 JOB_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Job))
