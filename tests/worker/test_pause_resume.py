@@ -31,6 +31,30 @@ def interrupt_seen(worker: Worker, job_id: uuid.UUID, reason: Interrupt) -> bool
     return job is not None and job.port.interrupt() is reason
 
 
+def record_steps_when_heard(worker: Worker, trace: Path, reason: Interrupt) -> list[int]:
+    """The number of traced steps at the moment the worker hands ``reason`` to a job.
+
+    Requests are pushed now, so a job may pause before a poll of ``worker.running``
+    ever sees the request: the moment is recorded where the worker delivers it."""
+    seen: list[int] = []
+    prepare = worker.executor.prepare
+
+    def prepare_and_watch(job):  # type: ignore[no-untyped-def]
+        run = prepare(job)
+        request = run.port.request
+
+        def watched(asked: Interrupt) -> None:
+            if asked is reason and not seen:
+                seen.append(len(steps_of(trace, job.id)))
+            request(asked)
+
+        run.port.request = watched  # type: ignore[method-assign]
+        return run
+
+    worker.executor.prepare = prepare_and_watch  # type: ignore[method-assign]
+    return seen
+
+
 @pytest.mark.parametrize("where", ["boundary", "mid-stage"])
 @pytest.mark.parametrize("stage", range(STAGES))
 async def test_pause_in_any_stage_resumes_to_the_uninterrupted_digest(
@@ -72,13 +96,13 @@ async def test_pause_takes_effect_within_one_step_of_being_seen(dock: Dock,
     job = await dock.admin.submit(NewJob("staged_sleep", {
         "stages": 4, "steps_per_stage": 10, "step_seconds": 0.05, "trace_file": str(trace)}))
     worker = dock.worker(WorkerSettings(**FAST))
+    seen = record_steps_when_heard(worker, trace, Interrupt.PAUSE)
     async with running(worker):
         await wait_for(lambda: len(steps_of(trace, job.id)) >= 13, what="stage 2 to start")
         await dock.admin.pause_job(job.id)
-        await wait_for(lambda: interrupt_seen(worker, job.id, Interrupt.PAUSE), what="pause seen")
-        seen = len(steps_of(trace, job.id))
         await wait_status(dock, job.id, JobStatus.PAUSED)
-        assert len(steps_of(trace, job.id)) - seen <= 1
+        assert seen, "the worker never heard the pause"
+        assert len(steps_of(trace, job.id)) - seen[0] <= 1
         await dock.admin.resume_job(job.id)
         done = await wait_status(dock, job.id, JobStatus.COMPLETED)
     assert done.output_data["digest"] == expected_digest(4, 10)
