@@ -184,7 +184,8 @@ def _check_storage(dock: Dock, observer: Observer, jobs: list[dict[str, Any]],
     """Only each completed job's final result is left: no checkpoint, no cursor, and
     nothing at all of a deleted job, in the object store or in the file records.
 
-    Known gaps, counted and allowed only where they can come from; any other file fails:
+    Known gaps, counted and allowed only where they can come from; any other file fails
+    (nothing at all of a deleted job is ever allowed):
     - a run of the cut-off host whose file record went through just before the cut (its
       answer arriving after the heal) puts one more checkpoint of a job rescued meanwhile:
       the ownership fence is at record time, not at put time. Only under the jobs that
@@ -197,12 +198,9 @@ def _check_storage(dock: Dock, observer: Observer, jobs: list[dict[str, Any]],
     expected = {f"jobs/{j['id']}/result.json" for j in jobs}
     assert expected <= set(keys), "a completed job's result is missing"
     of_deleted = [k for k in keys if k.split("/")[1] in {str(d) for d in deleted}]
-    # Known bug (test_stale_writes.py, xfail): a job that completes before its deletion
-    # takes effect is deleted as a completed job, which keeps its final result, and under
-    # jobs/{id}/ nothing else owns it. Only that may remain: no checkpoint, no cursor.
-    report["results_kept_of_jobs_deleted_after_completing"] = of_deleted
-    assert all(k.endswith("/result.json") for k in of_deleted), of_deleted
-    keys = [k for k in keys if k not in of_deleted]
+    # A job deleted after it completed takes its own jobs/{id}/ files with it too
+    # (test_stale_writes.py::test_deleting_a_completed_job_leaves_no_file).
+    assert not of_deleted, f"files of deleted jobs left behind: {of_deleted[:5]}"
     held = {str(i) for i in report["partition"]["held_ids"]}
     by_killed = {str(j["id"]) for j in jobs if j["output_data"]["host"] == "w1"}
     leftovers = sorted(set(keys) - expected)
