@@ -17,11 +17,12 @@ DECLARED_INDEXES = {
     "background_jobs_created_idx", "background_jobs_user_idx", "background_jobs_limited_idx",
     "background_jobs_unique_idx",
 }
-MIGRATIONS = ["0001_background_jobs", "0004_engine_features"]
+MIGRATIONS = ["0001_background_jobs", "0004_engine_features", "0005_job_counts"]
 SQLITE_ONLY_INDEXES = {"background_jobs_updated_idx"}  # its change feed polls updated_at
 
 
-POSTGRES_ONLY_QUERIES = {"planner_ordered_claim", "relaxed_commit"}  # session settings
+POSTGRES_ONLY_QUERIES = {"planner_ordered_claim", "relaxed_commit",  # session settings
+                         "job_counts_fold"}  # SQLite keeps its totals directly
 
 
 def test_both_dialects_define_the_same_queries() -> None:

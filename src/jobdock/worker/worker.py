@@ -344,3 +344,4 @@ class Worker:
         await self.sweeper.run_once()
         if self.pruner is not None:
             await self.pruner.run_once()
+        await self.store.job_counts_fold()  # keeps the counts read a sum of a few rows

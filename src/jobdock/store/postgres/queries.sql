@@ -140,10 +140,28 @@ ORDER BY {sort}_at DESC, id DESC
 LIMIT %(limit)s;
 
 -- name: job_counts
--- Number of jobs per status, optionally for one user.
+-- Number of one user's jobs per status (through background_jobs_user_idx: reads that
+-- user's jobs only).
 SELECT status, count(*) AS n FROM background_jobs
-WHERE (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
+WHERE user_id = %(user_id)s
 GROUP BY status;
+
+-- name: job_counts_all
+-- Number of jobs per status: the folded totals plus the deltas not yet folded (see
+-- migration 0005); parts = how many delta rows were summed (the store folds when many).
+SELECT status, sum(n)::bigint AS n, count(*) - 1 AS parts FROM (
+    SELECT status, n FROM job_status_counts
+    UNION ALL
+    SELECT status, n FROM job_status_count_deltas) AS c
+GROUP BY status;
+
+-- name: job_counts_fold
+-- (Postgres only.) Move the delta rows into the totals, in one statement: a read sees
+-- either both before or both after. Concurrent folds are safe (a deleted row is skipped).
+WITH gone AS (DELETE FROM job_status_count_deltas RETURNING status, n)
+INSERT INTO job_status_counts AS t (status, n)
+SELECT status, sum(n) FROM gone GROUP BY status
+ON CONFLICT (status) DO UPDATE SET n = t.n + EXCLUDED.n;
 
 -- name: job_stages
 -- The distinct stages jobs are in (for the stage filter).

@@ -124,6 +124,9 @@ class PostgresStore(Store):
             return results
         return await self._run(run)
 
+    async def job_counts_fold(self) -> None:
+        await self.fetch("job_counts_fold", {})
+
     # ---- value encoding -----------------------------------------------------------------
     def enc_time(self, value: datetime | None) -> Any:
         return value

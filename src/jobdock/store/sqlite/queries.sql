@@ -120,10 +120,14 @@ ORDER BY {sort}_at DESC, id DESC
 LIMIT :limit;
 
 -- name: job_counts
--- Number of jobs per status, optionally for one user.
+-- Number of one user's jobs per status (through background_jobs_user_idx).
 SELECT status, count(*) AS n FROM background_jobs
-WHERE (:user_id IS NULL OR user_id = :user_id)
+WHERE user_id = :user_id
 GROUP BY status;
+
+-- name: job_counts_all
+-- Number of jobs per status: the counter rows the triggers keep (migration 0005).
+SELECT status, n, 0 AS parts FROM job_status_counts;
 
 -- name: job_stages
 -- The distinct stages jobs are in (for the stage filter).
