@@ -47,3 +47,20 @@ async def test_user_ids_that_cannot_be_a_storage_path_are_refused(
         answer = await client.post("/api/documents", files={"file": ("n.md", NOTE)},
                                    data={"user_id": user_id})
         assert answer.status_code == 422 and "user id" in answer.json()["detail"], user_id
+
+
+async def test_api_lists_and_shows_documents(client: httpx.AsyncClient) -> None:
+    ids = {}
+    for user in ("ann", "bob"):
+        answer = await client.post("/api/documents", files={"file": (f"{user}.md", NOTE)},
+                                   data={"user_id": user})
+        ids[user] = answer.json()["document"]["id"]
+    everyone = (await client.get("/api/documents")).json()["documents"]
+    assert [d["id"] for d in everyone] == [ids["bob"], ids["ann"]]  # newest first
+    anns = (await client.get("/api/documents", params={"user_id": "ann"})).json()["documents"]
+    assert [d["title"] for d in anns] == ["ann"]
+    shown = await client.get(f"/api/documents/{ids['ann']}")
+    assert shown.status_code == 200 and shown.json()["status"] == "pending"
+    missing = await client.get("/api/documents/no-such-document")
+    assert missing.status_code == 404 and "no document" in missing.json()["detail"]
+    assert (await client.get("/api/documents", params={"limit": 0})).status_code == 422

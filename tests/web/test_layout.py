@@ -179,3 +179,48 @@ def test_library_page_fits_a_phone(idle_server: LiveServer, browser: Browser) ->
     page.screenshot(path=str(ARTIFACTS / "layout-library-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     context.close()
+
+
+def _wait_processed(server: LiveServer, doc_id: str) -> None:
+    import time
+    deadline = time.monotonic() + 60
+    with httpx.Client(base_url=server.url) as http:
+        while time.monotonic() < deadline:
+            if http.get(f"/api/documents/{doc_id}").json()["status"] == "completed":
+                return
+            time.sleep(0.1)  # polling with a deadline, not a fixed wait
+    raise AssertionError("the document was not processed in 60 s")
+
+
+def test_every_page_fits_a_phone_without_console_errors(live_server: LiveServer,
+                                                        browser: Browser) -> None:
+    """Each page of the nav, a job and a document (with its text), on a phone: nothing
+    scrolls sideways (wide tables scroll inside themselves) and the console stays clean
+    (a missing favicon once logged a 404 on every first visit)."""
+    text = "# A long title for a document\n\n" + "Some words of prose here. " * 400
+    with httpx.Client(base_url=live_server.url) as http:
+        doc = http.post("/api/documents", files={"file": ("notes.md", text.encode())}).json()
+    doc_id = doc["document"]["id"]
+    _wait_processed(live_server, doc_id)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/")
+    nav = [a.get_attribute("href") for a in page.locator(".topbar nav a").all()]
+    paths = [p for p in nav if p and p.startswith("/") and not p.startswith("/docs")]
+    paths += [f"/library/documents/{doc_id}", f"/library/documents/{doc_id}/text"]
+    assert "/workers" in paths and "/library" in paths
+    wide = {}
+    for path in paths:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("load")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            wide[path] = overflow
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = path.strip("/").replace("/", "-") or "home"
+            page.screenshot(path=str(ARTIFACTS / f"layout-phone-{name}.png"), full_page=True)
+    context.close()
+    assert wide == {}, f"pages wider than the phone (px): {wide}"
+    assert errors == []

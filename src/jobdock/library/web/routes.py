@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from jobdock.admin import InvalidRequest
@@ -56,6 +56,24 @@ async def upload_api(request: Request, file: UploadFile = File(...),
     except InvalidRequest as exc:
         return JSONResponse({"detail": one_line(exc)}, status_code=refusal_status(exc))
     return JSONResponse({"document": document, "job": job.to_dict()}, status_code=201)
+
+
+@router.get("/api/documents", tags=["documents"])
+async def list_api(request: Request, user_id: str | None = None,
+                   limit: int = Query(100, ge=1, le=1000)) -> JSONResponse:
+    """Documents, newest first (one user's with ``user_id``), with status and chunk count."""
+    documents = await DocumentService.of(dock_of(request)).list_documents(user_id, limit)
+    return JSONResponse({"documents": documents})
+
+
+@router.get("/api/documents/{document_id}", tags=["documents"])
+async def show_api(request: Request, document_id: str) -> JSONResponse:
+    """One document: its status (and processing error), title, source, pages, outline."""
+    try:
+        document = await DocumentService.of(dock_of(request)).get(document_id)
+    except InvalidRequest as exc:
+        return JSONResponse({"detail": one_line(exc)}, status_code=404)
+    return JSONResponse(document)
 
 
 @router.get("/library", include_in_schema=False)
