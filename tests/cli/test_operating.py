@@ -117,3 +117,29 @@ def test_serve_refuses_an_unknown_log_level(tmp_path: Path, level: str) -> None:
                                         "serve", "--log-level", level),
                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert result.returncode == 2 and "--log-level" in result.stderr
+
+
+def test_waiting_into_a_pipe_prints_one_plain_line_per_change(tmp_path: Path) -> None:
+    """``documents add --run`` (and ``jobs watch``) piped: no progress bars glued together
+    without newlines, but plain lines a script can grep."""
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    files = []
+    for name in ("first", "second"):
+        files.append(tmp_path / f"{name}.md")
+        files[-1].write_text(f"# {name}\n\nSome words about {name} things.\n")
+    result = subprocess.run(jobdock_cmd(db, tmp_path, "documents", "add", "--run",
+                                        *map(str, files)),
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b[" not in result.stdout and "━" not in result.stdout
+    lines = result.stdout.splitlines()
+    done = [line for line in lines if "process_document" in line and "completed" in line]
+    assert len(done) == 2, result.stdout
+    assert all(line.split()[0] in {"first.md:", "second.md:"} or "process_document" in line
+               for line in lines), result.stdout
+    job_id = lines[0].rsplit("job ", 1)[1]
+    watched = subprocess.run(jobdock_cmd(db, tmp_path, "jobs", "watch", job_id),
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert watched.returncode == 0
+    assert watched.stdout.endswith("\n") and len(watched.stdout.splitlines()) == 1
+    assert watched.stdout.split()[:3] == [job_id[:8], "process_document", "completed"]
