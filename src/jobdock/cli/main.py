@@ -63,9 +63,10 @@ def submit(
     ctx: typer.Context,
     job_type: str = typer.Argument(..., help="A registered job type, e.g. staged_sleep."),
     input_json: str | None = typer.Option(None, "--input", help="Job input as a JSON object."),
-    user_id: str | None = typer.Option(None, "--user-id"),
-    entity_type: str | None = typer.Option(None, "--entity-type"),
-    entity_id: str | None = typer.Option(None, "--entity-id"),
+    user_id: str | None = typer.Option(None, "--user-id", help="Owner of the job."),
+    entity_type: str | None = typer.Option(None, "--entity-type",
+                                           help="What the job works on, e.g. document."),
+    entity_id: str | None = typer.Option(None, "--entity-id", help="Id of that entity."),
     priority: int = typer.Option(0, "--priority", help="Higher runs first."),
     max_retries: int | None = typer.Option(
         None, "--max-retries", help=f"Job-level retries (default: the type's, usually "

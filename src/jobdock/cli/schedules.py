@@ -55,8 +55,9 @@ def add(ctx: typer.Context, name: str, job_type: str,
         every: str | None = typer.Option(None, "--every", help="Interval: 90s, 15m, 6h, 1d."),
         timezone: str = typer.Option("UTC", "--timezone", help="Zone the cron is read in."),
         input_json: str | None = typer.Option(None, "--input", help="Job input (JSON object)."),
-        user_id: str | None = typer.Option(None, "--user-id"),
-        queue: str | None = typer.Option(None, "--queue"),
+        user_id: str | None = typer.Option(None, "--user-id", help="Owner of its jobs."),
+        queue: str | None = typer.Option(None, "--queue",
+                                         help="Queue of its jobs (default: the type's)."),
         as_json: bool = JSON_OPTION) -> None:
     """Add (or replace) a schedule."""
     try:

@@ -78,8 +78,10 @@ def add(ctx: typer.Context, files: list[Path] = typer.Argument(..., exists=True,
 
 
 @app.command("list")
-def list_documents(ctx: typer.Context, user_id: str | None = typer.Option(None, "--user-id"),
-                   as_json: bool = typer.Option(False, "--json")) -> None:
+def list_documents(ctx: typer.Context,
+                   user_id: str | None = typer.Option(None, "--user-id",
+                                                      help="Only this owner's documents."),
+                   as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List documents, newest first: a table at a terminal, one tab-separated line per
     document (id, status, type, chunks, user, title) when piped."""
 
@@ -98,7 +100,7 @@ def list_documents(ctx: typer.Context, user_id: str | None = typer.Option(None, 
 @app.command("show")
 def show(ctx: typer.Context, document_id: str,
          chunks: bool = typer.Option(False, "--chunks", help="Include the chunks."),
-         as_json: bool = typer.Option(False, "--json")) -> None:
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show one document (and with --chunks, each chunk's place, words and text)."""
 
     async def go(dock: Dock) -> None:
@@ -175,7 +177,7 @@ def import_zip(ctx: typer.Context, zip_file: Path = typer.Argument(..., exists=T
 
 @app.command("delete")
 def delete(ctx: typer.Context, document_ids: list[str] = typer.Argument(...),
-           as_json: bool = typer.Option(False, "--json")) -> None:
+           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Delete documents with their chunks and stored files."""
 
     async def go(dock: Dock) -> None:

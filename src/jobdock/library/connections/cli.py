@@ -32,14 +32,16 @@ async def _follow(dock: Dock, job: Job, wait: bool, run: bool) -> None:
     if task is not None:
         await task
 
+ENGINE_HELP = ("Only one engine: semantic_similarity, contradiction_detection or "
+               "thematic_bridge.")
 
 @app.command("list")
 def list_connections(ctx: typer.Context, document_id: str,
-                     engine: str | None = typer.Option(None, "--engine"),
+                     engine: str | None = typer.Option(None, "--engine", help=ENGINE_HELP),
                      preset: str = typer.Option(DEFAULT_PRESET, "--preset",
                                                 help="balanced, max-friction, "
                                                      "thematic-focus or semantic-only"),
-                     as_json: bool = typer.Option(False, "--json")) -> None:
+                     as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """A document's connections, best first by the preset's weighted score."""
 
     async def go(dock: Dock) -> None:
@@ -78,7 +80,8 @@ def detect(ctx: typer.Context, document_id: str,
 def reprocess(ctx: typer.Context, document_id: str,
               mode: str = typer.Option("smart", "--mode", help="all, smart or add_new"),
               engines: str | None = typer.Option(None, "--engines", help="Comma-separated."),
-              no_backup: bool = typer.Option(False, "--no-backup"),
+              no_backup: bool = typer.Option(False, "--no-backup",
+                                            help="smart: skip the backup of validated ones."),
               wait: bool = WAIT, run: bool = RUN) -> None:
     """Start reprocess_connections for a document."""
 

@@ -31,7 +31,7 @@ app.add_typer(review_app, name="review")
 USER = typer.Option("local", "--user-id", help="Whose settings and documents.")
 RUN = typer.Option(False, "--run", help="Run the job in this command (implies --wait).")
 WAIT = typer.Option(False, "--wait", help="Show live progress until the job finishes.")
-JSON = typer.Option(False, "--json")
+JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 async def _follow(dock: Dock, job: Job, run: bool, wait: bool) -> None:
@@ -60,15 +60,18 @@ def _show(row: dict[str, Any], as_json: bool) -> None:
 @app.command("settings")
 def settings(ctx: typer.Context, user_id: str = USER,
              vault: str | None = typer.Option(None, "--vault", help="Vault folder (absolute)."),
-             vault_name: str | None = typer.Option(None, "--vault-name"),
+             vault_name: str | None = typer.Option(None, "--vault-name",
+                                                      help="For obsidian:// links."),
              folder: str | None = typer.Option(None, "--folder", help="Export folder in the "
                                                                       "vault."),
              sync_annotations: bool | None = typer.Option(
-                 None, "--sync-annotations/--no-sync-annotations"),
+                 None, "--sync-annotations/--no-sync-annotations",
+                 help="Export annotations with each note."),
              every_hours: int | None = typer.Option(
                  None, "--readwise-every-hours", help="Import from Readwise every N hours "
                                                       "(0: never)."),
-             readwise_url: str | None = typer.Option(None, "--readwise-url", hidden=True),
+             readwise_url: str | None = typer.Option(None, "--readwise-url", hidden=True,
+                                                       help="Readwise API base URL."),
              as_json: bool = JSON) -> None:
     """Show the integration settings, or change the ones given."""
     changes = {k: v for k, v in {
@@ -200,12 +203,13 @@ def annotations_list(ctx: typer.Context, document_id: str, user_id: str = USER,
 
 @annotations_app.command("add")
 def annotations_add(ctx: typer.Context, document_id: str, user_id: str = USER,
-                    quote: str | None = typer.Option(None, "--quote"),
-                    start: int | None = typer.Option(None, "--start"),
-                    end: int | None = typer.Option(None, "--end"),
-                    note: str = typer.Option("", "--note"),
-                    color: str = typer.Option("yellow", "--color"),
-                    tags: list[str] = typer.Option([], "--tag"), as_json: bool = JSON) -> None:
+                    quote: str | None = typer.Option(None, "--quote", help="Text to highlight."),
+                    start: int | None = typer.Option(None, "--start", help="Start offset."),
+                    end: int | None = typer.Option(None, "--end", help="End offset."),
+                    note: str = typer.Option("", "--note", help="Your note."),
+                    color: str = typer.Option("yellow", "--color", help="Colour."),
+                    tags: list[str] = typer.Option([], "--tag", help="A tag (repeatable)."),
+                    as_json: bool = JSON) -> None:
     """Annotate a passage (by --quote, or --start/--end offsets into content.md)."""
 
     async def go(dock: Dock) -> None:
