@@ -192,16 +192,31 @@ def _wait_processed(server: LiveServer, doc_id: str) -> None:
     raise AssertionError("the document was not processed in 60 s")
 
 
+def _wait_connections(http: httpx.Client, doc_id: str) -> None:
+    import time
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if http.get(f"/api/library/documents/{doc_id}/connections").json()["connections"]:
+            return
+        time.sleep(0.1)  # polling with a deadline
+    raise AssertionError("no connection was detected in 60 s")
+
+
 def test_every_page_fits_a_phone_without_console_errors(live_server: LiveServer,
                                                         browser: Browser) -> None:
     """Each page of the nav, a job and a document (with its text), on a phone: nothing
     scrolls sideways (wide tables scroll inside themselves) and the console stays clean
     (a missing favicon once logged a 404 on every first visit)."""
-    text = "# A long title for a document\n\n" + "Some words of prose here. " * 400
+    # two near-identical documents (so they connect), with a long unbreakable token
+    text = ("# A long title for a document\n\n" + "Some words of prose here. " * 200 +
+            "See https://example.org/" + "a-long-path-segment/" * 12 + " for more.\n")
     with httpx.Client(base_url=live_server.url) as http:
-        doc = http.post("/api/documents", files={"file": ("notes.md", text.encode())}).json()
-    doc_id = doc["document"]["id"]
-    _wait_processed(live_server, doc_id)
+        ids = [http.post("/api/documents", files={"file": (f"notes-{n}.md", text.encode())})
+               .json()["document"]["id"] for n in range(2)]
+        for doc_id in ids:
+            _wait_processed(live_server, doc_id)
+        doc_id = ids[0]
+        _wait_connections(http, doc_id)
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     errors: list[str] = []
@@ -214,7 +229,7 @@ def test_every_page_fits_a_phone_without_console_errors(live_server: LiveServer,
     wide = {}
     for path in paths:
         page.goto(f"{live_server.url}{path}")
-        page.wait_for_load_state("load")
+        page.wait_for_load_state("networkidle")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             wide[path] = overflow
