@@ -77,7 +77,7 @@ def _summary(name: str, r: dict[str, Any]) -> str:
     if name == "w1":
         return (f"single {r['single_enqueue_per_s']:,.0f}/s, bulk {r['bulk_enqueue_per_s']:,.0f}/s,"
                 f" drain {r.get('drain_per_s', float('nan')):,.0f}/s "
-                f"({r['completed']}/{r['jobs']})")
+                f"({r['completed']}/{r['jobs']}){_cpu(r)}")
     if name == "w2":
         return (f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms "
                 f"({r['completed']}/{r['jobs']})")
@@ -85,6 +85,14 @@ def _summary(name: str, r: dict[str, Any]) -> str:
         return (f"{r['jobs_per_s']:,.0f} jobs/s (base {r['base_jobs_per_s']:,.0f}), "
                 f"{r['step_overhead_us']:.0f} µs/step, call {r['step_call_us']:.1f} µs")
     return "incomplete"
+
+
+def _cpu(r: dict[str, Any]) -> str:
+    if "worker_cpu_s_per_1000" not in r:
+        return ""
+    load = r.get("load_before")
+    return (f"; CPU s/1000 jobs: worker {r['worker_cpu_s_per_1000']:.3f}, postgres "
+            f"{r['pg_cpu_s_per_1000']:.3f}" + (f"; load {load[0]:.2f}" if load else ""))
 
 
 def _f(value: Any, fmt: str = ",.0f") -> str:

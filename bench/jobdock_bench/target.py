@@ -73,6 +73,26 @@ def with_search_path(url: str, schema: str) -> str:
     return url + ("&" if "?" in url else "?") + "options=" + quote(f"-c search_path={schema}")
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """user + system CPU seconds of a process (all its threads), from /proc; None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def load_average() -> tuple[float, float, float] | None:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None
+
+
 class Target:
     def __init__(self, backend: str, *, postgres_url: str | None = None, concurrency: int = 10,
                  handler: str = "async") -> None:
@@ -88,6 +108,8 @@ class Target:
         self.client: AsyncClient | None = None
         self.admin: Any = None
         self.url = ""
+        # the worker's connections carry this name, so their backends can be found
+        self.app_name = f"jdbench_{self.schema[-8:]}"
 
     # ---- lifecycle --------------------------------------------------------------------
     def setup(self) -> None:
@@ -169,8 +191,29 @@ class Target:
         assert self.client is not None
         return int(self._run(self.client.dock.store.job_outstanding()))
 
+    def worker_url(self) -> str:
+        if self.backend != "postgres":
+            return self.url
+        return f"{self.url}&application_name={self.app_name}"
+
+    def cpu_snapshot(self, worker: WorkerProcess) -> dict[str, float]:
+        """CPU seconds so far of the worker process and of each Postgres backend that
+        serves it (keys ``worker`` and ``pg:<pid>``)."""
+        snap: dict[str, float] = {}
+        own = process_cpu_seconds(worker.proc.pid)
+        if own is not None:
+            snap["worker"] = own
+        if self.admin is not None:
+            rows = self.admin.execute("SELECT pid FROM pg_stat_activity "
+                                      "WHERE application_name = %s", (self.app_name,)).fetchall()
+            for (pid,) in rows:
+                cpu = process_cpu_seconds(int(pid))
+                if cpu is not None:
+                    snap[f"pg:{pid}"] = cpu
+        return snap
+
     def worker_argv(self) -> list[str]:
-        return [sys.executable, "-m", "jobdock.cli.main", "--database-url", self.url,
+        return [sys.executable, "-m", "jobdock.cli.main", "--database-url", self.worker_url(),
                 "--storage-url", self.storage_url, "--import", JOBS_MODULE,
                 "worker", "--concurrency", str(self.concurrency)]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jobdock_bench.jobs import STEPS
-from jobdock_bench.target import Spec, Target, WorkerDied, WorkerProcess
+from jobdock_bench.target import Spec, Target, WorkerDied, WorkerProcess, load_average
 
 Event = tuple[int, float, float, float, float]
 
@@ -99,6 +99,27 @@ def _sink(t: Target, phase: str) -> Path:
     return path
 
 
+def _first_line(worker: WorkerProcess, reader: SinkReader, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while reader.count() == 0:
+        if time.monotonic() > deadline or not worker.alive():
+            return False
+        time.sleep(0.002)
+    return True
+
+
+def _cpu_per_1000(before: dict[str, float], after: dict[str, float],
+                  jobs: int) -> dict[str, Any]:
+    """CPU seconds per 1000 jobs of the worker process and of its Postgres backends."""
+    if jobs <= 0 or "worker" not in after:
+        return {}
+    worker = after["worker"] - before.get("worker", 0.0)
+    pg = sum(v - before.get(k, 0.0) for k, v in after.items() if k.startswith("pg:"))
+    return {"cpu_jobs": jobs, "worker_cpu_s_per_1000": worker / jobs * 1000,
+            "pg_cpu_s_per_1000": pg / jobs * 1000,
+            "pg_backends": sum(1 for k in after if k.startswith("pg:"))}
+
+
 def _drain(t: Target, phase: str, jobs: list[Spec], p: Params) -> dict[str, Any]:
     """reset, bulk-enqueue ``jobs`` (timed), start ONE worker, wait for all, stop it."""
     t.reset()
@@ -107,15 +128,24 @@ def _drain(t: Target, phase: str, jobs: list[Spec], p: Params) -> dict[str, Any]
         t.enqueue(chunk, batch=True)
     enq_s = time.perf_counter() - t0
     path = _sink(t, phase)
+    load_before = load_average()
     worker = t.start_worker(path)
+    reader = SinkReader(path)
+    cpu: dict[str, Any] = {}
     try:
-        done = wait_drained(t, worker, SinkReader(path), len(jobs), p.drain_timeout)
+        # CPU is counted from the first job on (the worker's start-up excluded)
+        first = _first_line(worker, reader, p.drain_timeout)
+        before, counted_from = t.cpu_snapshot(worker), reader.count() if first else 0
+        done = wait_drained(t, worker, reader, len(jobs), p.drain_timeout)
+        after = t.cpu_snapshot(worker)
+        cpu = _cpu_per_1000(before, after, len(jobs) - counted_from)
     finally:
         worker.stop()
     ev = read_events(path)
     out: dict[str, Any] = {
         "jobs": len(jobs), "completed": len(ev), "duplicates": len(ev) - len({e[0] for e in ev}),
-        "timed_out": not done, "enqueue_s": enq_s, "enqueue_per_s": len(jobs) / enq_s}
+        "timed_out": not done, "enqueue_s": enq_s, "enqueue_per_s": len(jobs) / enq_s,
+        "load_before": load_before, "load_after": load_average(), **cpu}
     if ev:
         first = min(e[2] for e in ev)
         last = max(e[3] for e in ev)

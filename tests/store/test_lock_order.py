@@ -38,6 +38,8 @@ STATEMENTS: dict[str, Statement] = {
         W, {hi: {"p": 1}, lo: {"p": 1}}, _now()),
     "job_complete_many": lambda s, hi, lo: s.job_complete_many(
         W, [(hi, {}, None), (lo, {}, None)], _now()),
+    "job_complete_and_claim": lambda s, hi, lo: s.job_complete_and_claim(
+        W, [(hi, {}, None), (lo, {}, None)], 1, None, _now()),
     "job_release_worker": lambda s, hi, lo: s.job_release_worker(W, _now()),
     "job_release_orphans": lambda s, hi, lo: s.job_release_orphans(W, [], _now()),
     "job_mark_has_dependents": lambda s, hi, lo: s.fetch("job_mark_has_dependents",

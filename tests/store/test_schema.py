@@ -21,8 +21,11 @@ MIGRATIONS = ["0001_background_jobs", "0004_engine_features", "0005_job_counts"]
 SQLITE_ONLY_INDEXES = {"background_jobs_updated_idx"}  # its change feed polls updated_at
 
 
-POSTGRES_ONLY_QUERIES = {"planner_ordered_claim", "relaxed_commit",  # session settings
-                         "job_counts_fold"}  # SQLite keeps its totals directly
+POSTGRES_ONLY_QUERIES = {
+    "planner_ordered_claim", "relaxed_commit",  # session settings
+    "job_counts_fold",  # SQLite keeps its totals directly
+    "job_complete_and_claim",  # one statement there; two in one transaction on SQLite
+}
 
 
 def test_both_dialects_define_the_same_queries() -> None:

@@ -82,6 +82,37 @@ async def test_guarded_transitions_report_a_lost_race(dock: Dock) -> None:
     assert await store.job_force_fail(job.id, "processing", "again", now) is None
 
 
+async def test_complete_and_claim_is_one_guarded_round_trip(dock: Dock) -> None:
+    """Completions and the next claim together: a completion loses to a cancel or pause
+    asked before it, to another worker's ownership, and the claim still happens."""
+    store, now = dock.store, clock.now()
+    await store.job_insert_many([NewJob("noop", priority=9 - i) for i in range(6)], now)
+    done, cancelled, paused, foreign = await store.job_claim("w1", 4, None, now)
+    assert await store.job_request_cancel(cancelled.id, now) is not None
+    assert await store.job_request_pause(paused.id, None, now) is not None
+    await store.job_release(foreign.id, "w1", {}, now)
+    (taken,) = await store.job_claim("w2", 1, None, now)
+    assert taken.id == foreign.id
+    won, claimed = await store.job_complete_and_claim(
+        "w1", [(i, {"ok": i == done.id}, {"percent": 100.0})
+               for i in (done.id, cancelled.id, paused.id, foreign.id)], 5, None, now)
+    assert won == {done.id}
+    assert len(claimed) == 2 and all(j.status is JobStatus.PROCESSING and
+                                     j.worker_id == "w1" for j in claimed)
+    assert [j.priority for j in claimed] == [5, 4]  # by priority, then age
+    rows = {i: await store.job_get(i) for i in (done.id, cancelled.id, paused.id, foreign.id)}
+    assert rows[done.id] is not None and rows[done.id].status is JobStatus.COMPLETED
+    assert rows[done.id].output_data == {"ok": True}
+    for i in (cancelled.id, paused.id):
+        assert rows[i] is not None and rows[i].status is JobStatus.PROCESSING
+    assert rows[foreign.id] is not None and rows[foreign.id].worker_id == "w2"
+    # nothing to complete, nothing left to claim
+    assert await store.job_complete_and_claim("w1", [], 3, None, now) == (set(), [])
+    # completions alone (no free slot)
+    assert await store.job_complete_and_claim(
+        "w1", [(claimed[0].id, None, None)], 0, None, now) == ({claimed[0].id}, [])
+
+
 async def test_heartbeat_and_rescue(dock: Dock) -> None:
     store, t0 = dock.store, clock.now()
     await store.job_insert_many([NewJob("noop"), NewJob("noop")], t0)

@@ -257,15 +257,47 @@ class Store(FeatureQueries, ABC):
     async def job_claim(self, worker_id: str, limit: int, types: Sequence[str] | None,
                         now: datetime, queues: Sequence[str] | None = None) -> list[Job]:
         """The plain claim, then (for free slots left) the gated claim of limited jobs."""
-        params = {"worker_id": worker_id, "limit": limit, "types": self.enc_list(types),
-                  "queues": self.enc_list(queues), "now": self.enc_time(now)}
-        jobs = await self._jobs("job_claim", params)
+        params = self._claim_params(worker_id, limit, types, now, queues)
+        jobs = await self._jobs("job_claim", params) if limit > 0 else []
+        return await self._claim_limited(jobs, params)
+
+    def _claim_params(self, worker_id: str, limit: int, types: Sequence[str] | None,
+                      now: datetime, queues: Sequence[str] | None) -> dict[str, Any]:
+        return {"worker_id": worker_id, "limit": limit, "types": self.enc_list(types),
+                "queues": self.enc_list(queues), "now": self.enc_time(now)}
+
+    async def _claim_limited(self, jobs: list[Job], params: dict[str, Any]) -> list[Job]:
+        """After the plain claim took ``jobs``: the gated claim of limited jobs for the
+        slots left, then the whole claim in priority order."""
+        limit = params["limit"]
         if len(jobs) < limit and await self.fetch("job_limited_due_exists", params):
-            params["limit"] = limit - len(jobs)
+            params = {**params, "limit": limit - len(jobs)}
             steps = [("claim_gate", {}), ("job_claim_limited", params)]
             jobs += [self.row_to_job(r) for r in (await self.fetch_in_transaction(steps))[1]]
         jobs.sort(key=lambda j: (-j.priority, j.created_at, str(j.id)))
         return jobs
+
+    async def job_complete_and_claim(
+            self, worker_id: str, results: Sequence[tuple[uuid.UUID, Any, dict[str, Any] | None]],
+            limit: int, types: Sequence[str] | None, now: datetime,
+            queues: Sequence[str] | None = None) -> tuple[set[uuid.UUID], list[Job]]:
+        """A worker's round trip: ``job_complete_many`` and ``job_claim`` in one
+        transaction (one statement on Postgres). Returns the completions that won (the
+        same guards: a cancel or pause asked before wins) and the jobs claimed."""
+        if not results:
+            return set(), await self.job_claim(worker_id, limit, types, now, queues)
+        params = self._claim_params(worker_id, limit, types, now, queues)
+        params["rows"] = self.enc_json([{"id": str(i), "output": o, "progress": p}
+                                        for i, o, p in results])
+        won, jobs = await self._complete_and_claim(params)
+        return won, await self._claim_limited(jobs, params)
+
+    async def _complete_and_claim(self, params: dict[str, Any]
+                                  ) -> tuple[set[uuid.UUID], list[Job]]:
+        done, claimed = await self.fetch_in_transaction([("job_complete_many", params),
+                                                         ("job_claim", params)])
+        return ({uuid.UUID(str(r["id"])) for r in done},
+                [self.row_to_job(r) for r in claimed])
 
     async def job_sync_progress(self, worker_id: str, progress: dict[uuid.UUID, dict[str, Any]],
                                 now: datetime) -> set[uuid.UUID]:

@@ -3,6 +3,10 @@
 Recording does not hold the job's slot: the worker claims the next job while earlier
 completions are written (a crash in between leaves the job ``processing``; the rescuer
 hands it back, as for any crash). ``drain()`` waits for every pending write.
+
+While a worker's claim loop runs it takes the queued completions itself (``take`` /
+``settle``) and records them in the same round trip as its next claim; ``owner`` says
+whether it will. Otherwise (no loop, an outage, shutdown) the completer writes them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import functools
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from jobdock.jobs.clock import Clock
@@ -34,6 +39,9 @@ class Completer:
         self._pending: list[_Item] = []
         self.in_flight: set[uuid.UUID] = set()  # queued or being written
         self._flushing: asyncio.Task[None] | None = None
+        # Called when a completion is queued: True when the caller (the worker's claim
+        # loop) will take it with its next round trip, False to have it written here.
+        self.owner: Callable[[], bool] | None = None
 
     def complete(self, job_id: uuid.UUID, output: Any,
                  progress: dict[str, Any] | None) -> asyncio.Future[bool]:
@@ -41,11 +49,42 @@ class Completer:
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((job_id, output, progress, future))
         self.in_flight.add(job_id)
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self._flush())
+        if self.owner is None or not self.owner():
+            self._flush_soon()
         return future
 
+    def _flush_soon(self) -> None:
+        if self._pending and (self._flushing is None or self._flushing.done()):
+            self._flushing = asyncio.create_task(self._flush())
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def take(self) -> list[_Item]:
+        """The queued completions (one batch), for the caller to record and ``settle``
+        (or ``give_back``)."""
+        batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
+        return batch
+
+    def settle(self, batch: list[_Item], won: set[uuid.UUID]) -> None:
+        """``batch`` was recorded: ``won`` are the guarded updates that won."""
+        for job_id, *_, future in batch:
+            self.in_flight.discard(job_id)
+            if not future.done():
+                future.set_result(job_id in won)
+            if job_id not in won:
+                log.info("job %s finished but was no longer ours; result not recorded",
+                         job_id)
+
+    def give_back(self, batch: list[_Item]) -> None:
+        """``batch`` could not be recorded by the caller: the completer writes it (riding
+        out an outage as usual)."""
+        self._pending[:0] = batch
+        self._flush_soon()
+
     async def drain(self) -> None:
+        self._flush_soon()
         while self._flushing is not None and not self._flushing.done():
             await asyncio.shield(self._flushing)
 
@@ -67,10 +106,4 @@ class Completer:
                 # Unrecorded jobs stay `processing`; the rescuer hands them back later.
                 log.warning("could not record %d completion(s): %s", len(batch), exc)
                 won = set()
-            for job_id, *_, future in batch:
-                self.in_flight.discard(job_id)
-                if not future.done():
-                    future.set_result(job_id in won)
-                if job_id not in won:
-                    log.info("job %s finished but was no longer ours; result not recorded",
-                             job_id)
+            self.settle(batch, won)

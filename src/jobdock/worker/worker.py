@@ -75,21 +75,40 @@ class Worker:
         self._stop_requested = False
         self._epoch = (store.connection_epoch, 0, False)
         self._claiming = asyncio.Lock()
+        self._looping = False  # the claim loop runs (and takes queued completions)
+        self.completer.owner = self._owns_completion
         self.jobs_started = 0
 
     # ---- one step ------------------------------------------------------------------------
     async def run_once(self) -> int:
-        """Claim as many due jobs as there are free slots and start them."""
-        free = self.settings.concurrency - len(self.running)
-        if free <= 0 or self._stopping.is_set():
+        """Record the completions queued so far and claim as many due jobs as there are
+        free slots, in one round trip; start the jobs claimed."""
+        if self._stopping.is_set():
+            return 0
+        free = max(0, self.settings.concurrency - len(self.running))
+        batch = self.completer.take()
+        if not free and not batch:
             return 0
         async with self._claiming:  # a reconcile must not see a claim half registered
-            jobs = await self.outage.call(lambda: self.store.job_claim(
-                self.worker_id, free, self.settings.types, self.clock.now(),
-                self.settings.queues))
+            try:
+                won, jobs = await self.outage.call(lambda: self.store.job_complete_and_claim(
+                    self.worker_id, [(i, o, p) for i, o, p, _ in batch], free,
+                    self.settings.types, self.clock.now(), self.settings.queues))
+            except BaseException:
+                self.completer.give_back(batch)  # written on their own, with patience
+                raise
+            self.completer.settle(batch, won)
             self._start(jobs)
         self.jobs_started += len(jobs)
         return len(jobs)
+
+    def _owns_completion(self) -> bool:
+        """A job's completion was queued: the claim loop records it with its next claim
+        (woken now), unless it is not running, stopping, or waiting out an outage."""
+        if not self._looping or self._stopping.is_set() or self.outage.down:
+            return False
+        self._wake.set()
+        return True
 
     def _start(self, jobs: list[Job]) -> None:
         for job in jobs:
@@ -146,6 +165,13 @@ class Worker:
         return loops
 
     async def _claim_loop(self) -> None:
+        self._looping = True
+        try:
+            await self._claim_until_stopped()
+        finally:
+            self._looping = False
+
+    async def _claim_until_stopped(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
             # A job that ends (and is recorded) while the claim is in flight may make a

@@ -178,7 +178,7 @@ SELECT count(*) AS n FROM background_jobs WHERE status IN ('pending', 'processin
 -- (this and a completion batch, say) then never wait for each other (deadlock).
 WITH u AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS u(id uuid, progress jsonb)),
 locked AS (SELECT id FROM background_jobs
-           WHERE id IN (SELECT id FROM u) AND status = 'processing'
+           WHERE id = ANY(ARRAY(SELECT id FROM u)) AND status = 'processing'
              AND worker_id = %(worker_id)s
            ORDER BY id FOR UPDATE)
 UPDATE background_jobs j SET progress = u.progress, updated_at = %(now)s
@@ -227,7 +227,7 @@ RETURNING id;
 WITH u AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
            AS u(id uuid, output jsonb, progress jsonb)),
 locked AS (SELECT id FROM background_jobs
-           WHERE id IN (SELECT id FROM u) AND status = 'processing'
+           WHERE id = ANY(ARRAY(SELECT id FROM u)) AND status = 'processing'
              AND worker_id = %(worker_id)s
            ORDER BY id FOR UPDATE)
 UPDATE background_jobs j
@@ -238,6 +238,46 @@ FROM u WHERE j.id = u.id AND j.id IN (SELECT id FROM locked)
   AND j.status = 'processing' AND j.worker_id = %(worker_id)s
   AND j.cancel_requested_at IS NULL AND j.pause_requested_at IS NULL
 RETURNING j.id;
+
+-- name: job_complete_and_claim
+-- (Postgres only.) A worker's round trip: record the jobs it finished (job_complete_many,
+-- same guards) and take up to :limit due jobs for the slots they freed (job_claim), in one
+-- statement and one commit. Every row is a claimed job; completed_ids (on each row, and on
+-- a single all-NULL row when nothing was claimed) lists the completions that won.
+WITH u AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
+           AS u(id uuid, output jsonb, progress jsonb)),
+locked AS (SELECT id FROM background_jobs
+           WHERE id = ANY(ARRAY(SELECT id FROM u)) AND status = 'processing'
+             AND worker_id = %(worker_id)s
+           ORDER BY id FOR UPDATE),
+done AS (
+    UPDATE background_jobs j
+    SET status = 'completed', output_data = u.output,
+        progress = COALESCE(u.progress, j.progress),
+        completed_at = %(now)s, updated_at = %(now)s, heartbeat_at = NULL,
+        pause_requested_at = NULL, error_message = NULL, error_type = NULL,
+        next_retry_at = NULL
+    FROM u WHERE j.id = u.id AND j.id IN (SELECT id FROM locked)
+      AND j.status = 'processing' AND j.worker_id = %(worker_id)s
+      AND j.cancel_requested_at IS NULL AND j.pause_requested_at IS NULL
+    RETURNING j.id),
+next AS (
+    SELECT id FROM background_jobs
+    WHERE status = 'pending' AND NOT limited AND deps_pending = 0 AND run_at <= %(now)s
+      AND (%(types)s::text[] IS NULL OR job_type = ANY(%(types)s::text[]))
+      AND (%(queues)s::text[] IS NULL OR queue = ANY(%(queues)s::text[]))
+    ORDER BY priority DESC, created_at, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED),
+claimed AS (
+    UPDATE background_jobs j
+    SET status = 'processing', worker_id = %(worker_id)s, heartbeat_at = %(now)s,
+        started_at = COALESCE(j.started_at, %(now)s), updated_at = %(now)s,
+        error_message = NULL, error_type = NULL, next_retry_at = NULL
+    FROM next WHERE j.id = next.id
+    RETURNING j.*)
+SELECT d.completed_ids, c.*
+FROM (SELECT array_agg(id) AS completed_ids FROM done) d LEFT JOIN claimed c ON true;
 
 -- name: job_fail
 -- Its worker records a failure (unless a cancel came first); next_retry_at is set when a

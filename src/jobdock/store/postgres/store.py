@@ -11,6 +11,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from jobdock.jobs.model import Job
 from jobdock.store.base import Store, StoreUnavailable
 from jobdock.store.migrations import MigrationSet, pending_steps
 from jobdock.store.postgres.pools import Pools, Unreachable
@@ -26,8 +27,8 @@ CUSTOM_PLANS = frozenset({"job_list_by_created", "job_list_by_updated", "job_ret
                           "job_rescue_stale", "job_ids_by_status"})
 # The worker's hot-path writes run on connections of their own, set up once with these
 # session settings (one round trip per statement, no transaction block around it).
-WORKER_WRITES = frozenset({"job_claim", "job_complete_many", "job_sync_progress",
-                           "job_heartbeat"})
+WORKER_WRITES = frozenset({"job_claim", "job_complete_many", "job_complete_and_claim",
+                           "job_sync_progress", "job_heartbeat"})
 WORKER_SESSION = ("planner_ordered_claim", "relaxed_commit")
 _MIGRATION_LOCK = 0x6A6F62646F636B  # "jobdock": one migrator at a time across processes
 
@@ -104,6 +105,12 @@ class PostgresStore(Store):
                 await cur.execute(sql, params, prepare=True)
                 return await cur.fetchall() if cur.description else []
         return await self._run(run)
+
+    async def _complete_and_claim(self, params: dict[str, Any]
+                                  ) -> tuple[set[uuid.UUID], list[Job]]:
+        rows = await self.fetch("job_complete_and_claim", params)
+        won = set(rows[0]["completed_ids"] or ()) if rows else set()
+        return won, [self.row_to_job(r) for r in rows if r["id"] is not None]
 
     async def _worker_session(self, conn: psycopg.AsyncConnection[Any]) -> None:
         for setting in WORKER_SESSION:
