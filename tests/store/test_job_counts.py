@@ -132,6 +132,7 @@ async def test_counts_equal_a_scan_after_many_concurrent_transitions(
         results = await asyncio.gather(*tasks)
         assert results[0] + results[1] > 20  # admins really acted
         assert results[2] > 100  # jobs really came in
+        assert results[3] > 0  # retention really pruned (completed and cancelled jobs)
         if database_url.startswith("postgres"):
             assert results[4] > 3  # the snapshot check really ran mid-churn
         await wait_for(lambda: len(worker.running) == 0 or time.monotonic() > deadline + 5,
@@ -139,7 +140,7 @@ async def test_counts_equal_a_scan_after_many_concurrent_transitions(
     # the worker stopped (a job it still ran went back to pending): nothing moves now
     counts = await dock.store.job_counts()
     assert counts == await scanned(dock)
-    assert counts["completed"] > 0 and counts["cancelled"] + counts["failed"] > 0
+    assert sum(counts.values()) > 0
     for user in ("u0", "u1", "u2"):
         assert await dock.store.job_counts(user) == await scanned(dock, user)
     await dock.store.job_counts_fold()
@@ -197,8 +198,15 @@ async def test_a_counts_read_folds_when_nobody_did(pg_url: str, tmp_path: Any) -
         rows = await dock.store.execute("SELECT count(*) AS n FROM job_status_count_deltas", {})
         assert rows[0]["n"] == 0
         assert (await dock.store.job_counts())["pending"] == 5
-        await dock.store.execute("TRUNCATE background_jobs", {})
-        assert await dock.store.job_counts() == {s.value: 0 for s in JobStatus}
+        # from a session with another search_path (the peer harness truncates like this)
+        schema = pg_url.rsplit("search_path%3D", 1)[1]
+        with psycopg.connect(pg_url.split("?")[0], autocommit=True) as conn:
+            conn.execute(f"TRUNCATE {schema}.background_jobs")
+            conn.execute(f"INSERT INTO {schema}.background_jobs (id, job_type, run_at, "
+                         "created_at, updated_at) VALUES (gen_random_uuid(), 'noop', now(), "
+                         "now(), now())")
+        assert await dock.store.job_counts() == {**{s.value: 0 for s in JobStatus},
+                                                 "pending": 1}
     finally:
         await dock.close()
 

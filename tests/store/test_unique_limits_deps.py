@@ -4,7 +4,9 @@ both stores (the multi-process acceptance tests are in test_features_processes.p
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+from jobdock.admin import InvalidRequest
 from jobdock.app import Dock
 from jobdock.jobs.clock import FakeClock
 from jobdock.jobs.model import ErrorType, Job, JobStatus, NewJob
@@ -191,3 +193,89 @@ async def test_a_fair_queue_keeps_serving_the_user_with_fewer_jobs_running(
     late = await fake_dock.admin.submit(NewJob("noop", user_id="b", queue="shared"))
     await complete(fake_dock, running[0])
     assert [j.id for j in await claim(fake_dock, limit=1)] == [late.id]
+
+
+# ---- bulk submit: unique keys and dependencies ------------------------------------------------
+async def test_submit_many_keeps_unique_keys_own_and_declared(settings: object) -> None:
+    registry = Registry()
+    registry.job_type("noop")(lambda ctx: None)
+    registry.job_type("sync_vault", unique=Unique(by=("vault",)))(lambda ctx: None)
+    dock = await Dock.open(settings, registry=registry)  # type: ignore[arg-type]
+    try:
+        held = await dock.admin.submit(NewJob("noop", unique_key="k1"))
+        news = [NewJob("noop"), NewJob("noop", unique_key="k1"),  # duplicate of an existing
+                NewJob("sync_vault", {"vault": "x", "n": 1}, user_id="u"),
+                NewJob("sync_vault", {"vault": "x", "n": 2}, user_id="u"),  # same list
+                NewJob("noop", unique_key="k2"), NewJob("noop")]
+        ids = await dock.admin.submit_many(news)
+        assert ids[0] == news[0].id and ids[5] == news[5].id
+        assert ids[1] == held.id
+        assert ids[2] == news[2].id and ids[3] == news[2].id
+        assert ids[4] == news[4].id
+        assert await dock.store.job_get(news[1].id) is None
+        assert await dock.store.job_get(news[3].id) is None
+        assert (await dock.store.job_counts())["pending"] == 5  # held + 4 inserted
+        # a second bulk submit of the same keys inserts nothing
+        again = await dock.admin.submit_many([NewJob("noop", unique_key="k2"),
+                                              NewJob("sync_vault", {"vault": "x"}, user_id="u")])
+        assert again == [news[4].id, news[2].id]
+        assert (await dock.store.job_counts())["pending"] == 5
+    finally:
+        await dock.close()
+
+
+async def test_submit_many_keeps_dependencies_on_existing_and_earlier_jobs(
+        fake_dock: Dock) -> None:
+    admin = fake_dock.admin
+    existing = await admin.submit(NewJob("noop"))
+    parent = NewJob("noop")
+    child = NewJob("noop", after=(parent.id, existing.id))
+    ids = await admin.submit_many([parent, child, NewJob("noop")])
+    assert ids == [parent.id, child.id, ids[2]]
+    assert (await status(fake_dock, child.id)).deps_pending == 2
+    assert {d["id"] for d in await admin.dependencies(child.id)} == {str(parent.id),
+                                                                     str(existing.id)}
+    # the child is not claimed before both parents completed
+    for job in await claim(fake_dock):
+        assert job.id != child.id
+        await complete(fake_dock, job)
+    assert [j.id for j in await claim(fake_dock)] == [child.id]
+
+
+async def test_submit_many_refuses_what_it_cannot_keep_and_inserts_nothing(
+        fake_dock: Dock) -> None:
+    admin = fake_dock.admin
+    later = NewJob("noop")
+    for news, words in (
+            ([NewJob("noop"), NewJob("noop", after=(later.id,)), later], "earlier in the list"),
+            ([NewJob("noop", after=(uuid.uuid4(),))], "to wait for"),
+            ([(keyed := NewJob("noop", unique_key="k")), NewJob("noop", after=(keyed.id,))],
+             "unique key"),
+            ([NewJob("noop"), NewJob("noop", {"x": float("nan")})], "not a finite number"),
+            ([NewJob("noop", {"x": float("inf")}, unique_key="k9")], "not a finite number")):
+        try:
+            await admin.submit_many(news)
+        except InvalidRequest as exc:
+            assert words in str(exc)
+        else:
+            raise AssertionError(f"{words}: not refused")
+    assert sum((await fake_dock.store.job_counts()).values()) == 0
+
+
+async def test_submit_many_stores_every_field_it_is_given(fake_dock: Dock) -> None:
+    later = fake_dock.clock.now() + timedelta(hours=1)
+    given = NewJob("noop", {"n": 1}, user_id="u", entity_type="document", entity_id="d1",
+                   priority=5, max_retries=7, run_at=later, metadata={"title": "T"},
+                   queue="slow")
+    plain = NewJob("noop")
+    await fake_dock.admin.submit_many([given, plain])
+    job = await status(fake_dock, given.id)
+    assert (job.input_data, job.user_id, job.entity_type, job.entity_id, job.priority,
+            job.max_retries, job.run_at, job.metadata, job.queue) == (
+        {"n": 1}, "u", "document", "d1", 5, 7, later, {"title": "T"}, "slow")
+    other = await status(fake_dock, plain.id)
+    assert (other.priority, other.queue, other.metadata, other.user_id) == (0, "default", {}, None)
+    assert other.run_at == other.created_at
+    assert [j.id for j in await claim(fake_dock)] == [plain.id]  # the other is not due yet
+    fake_dock.clock.advance(3601)
+    assert [j.id for j in await claim(fake_dock)] == [given.id]

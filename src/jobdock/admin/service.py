@@ -47,6 +47,20 @@ class AdminService(EngineAdmin):
 
     # ---- submitting --------------------------------------------------------------------
     def validate(self, new: NewJob) -> NewJob:
+        self._check_finite(new)
+        return self._validate_but_finite(new)
+
+    @staticmethod
+    def _check_finite(new: NewJob) -> None:
+        for field in ("input_data", "metadata"):
+            where = non_finite_number(getattr(new, field))
+            if where is not None:
+                raise InvalidRequest(f"{field}{where} is not a finite number (NaN and "
+                                     "infinities cannot be stored as JSON)")
+
+    def _validate_but_finite(self, new: NewJob) -> NewJob:
+        """Every check of :meth:`validate` but the walk for NaN and infinities (a bulk
+        insert's JSON encoding refuses them instead, in one pass; see submit_many)."""
         if new.job_type not in self.registry:
             known = ", ".join(self.registry.names())
             raise InvalidRequest(f"unknown job type {new.job_type!r} (known: {known})")
@@ -54,11 +68,6 @@ class AdminService(EngineAdmin):
             raise InvalidRequest("input must be a JSON object")
         if new.max_retries < 0 or new.max_retries > 100:
             raise InvalidRequest("max_retries must be between 0 and 100")
-        for field in ("input_data", "metadata"):
-            where = non_finite_number(getattr(new, field))
-            if where is not None:
-                raise InvalidRequest(f"{field}{where} is not a finite number (NaN and "
-                                     "infinities cannot be stored as JSON)")
         model = self.registry.get(new.job_type).input_model
         if model is not None:
             try:
@@ -78,13 +87,15 @@ class AdminService(EngineAdmin):
                                                             new.input_data)
             changes["unique_window"] = declared.unique.window
             changes["unique_statuses"] = declared.unique.statuses
+        statuses = changes.get("unique_statuses", new.unique_statuses)
         try:
-            encode_statuses(changes.get("unique_statuses", new.unique_statuses))
+            if statuses is not None or changes.get("unique_key", new.unique_key):
+                encode_statuses(statuses)
             if new.unique_window is not None and new.unique_window <= 0:
                 raise BadUnique("a unique window must be positive")
         except BadUnique as exc:
             raise InvalidRequest(str(exc)) from None
-        return dataclasses.replace(new, **changes) if changes else new
+        return _replaced(new, changes) if changes else new
 
     async def submit(self, new: NewJob) -> Job:
         """Submit a job; a duplicate of a unique one returns the job that holds the key."""
@@ -107,8 +118,34 @@ class AdminService(EngineAdmin):
         return await self.store.job_insert_unless_active(self.validate(new), self.clock.now())
 
     async def submit_many(self, news: Sequence[NewJob]) -> list[uuid.UUID]:
-        return await self.store.job_insert_many([self.validate(n) for n in news],
-                                                self.clock.now())
+        """Submit many jobs in one transaction; returns their ids in order.
+
+        Plain jobs go in one multi-row INSERT. A job with a unique key (its own or its
+        type's) is inserted as ``submit`` does: a duplicate inserts nothing and its place
+        in the result holds the id of the job that holds the key. A job with ``after`` may
+        wait for existing jobs and for jobs earlier in the same list (a later one is
+        refused: it does not exist yet when this one is inserted).
+        """
+        checked = [self._validate_but_finite(n) for n in news]
+        earlier: dict[uuid.UUID, bool] = {}  # id -> has a unique key
+        for new in checked:
+            if new.unique_key is not None or new.after:
+                self._check_finite(new)  # inserted with their own statements
+            for parent in new.after:
+                if earlier.get(parent):
+                    raise InvalidRequest(
+                        f"job {parent} has a unique key: a job in the same list cannot wait "
+                        "for it (it may be a duplicate, never inserted); submit it first")
+                if parent not in earlier and await self.store.job_get(parent) is None:
+                    raise InvalidRequest(f"no job with id {parent} to wait for (a job may "
+                                         "wait for jobs earlier in the list, not later)")
+            earlier[new.id] = new.unique_key is not None
+        try:
+            return await self.store.job_insert_many(checked, self.clock.now())
+        except ValueError:
+            for new in checked:  # the bulk encoding refused NaN or an infinity: say where
+                self._check_finite(new)
+            raise
 
     # ---- reading -------------------------------------------------------------------------
     async def get_job(self, job_id: uuid.UUID | str, user_id: str | None = None) -> Job:
@@ -242,6 +279,15 @@ class AdminService(EngineAdmin):
             if changed is not None:
                 return changed
         raise JobKeptChanging(job.id, job.status, verb)
+
+
+def _replaced(new: NewJob, changes: dict[str, Any]) -> NewJob:
+    """``dataclasses.replace`` without re-running ``__init__`` (a copy of the fields; 1 µs
+    instead of 9 for each job of a bulk submit)."""
+    copy = object.__new__(NewJob)
+    copy.__dict__.update(new.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 def parse_job_id(job_id: uuid.UUID | str) -> uuid.UUID:

@@ -8,9 +8,10 @@ updates: a method returns ``False``/``None`` when the compare-and-set lost the r
 
 from __future__ import annotations
 
+import json
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,9 @@ _TIME_FIELDS = tuple(f for f in JOB_FIELDS if f.endswith("_at"))
 
 class Store(FeatureQueries, ABC):
     dialect: str
+    # how JSON text the store encodes itself treats values JSON has no type for (as the
+    # dialect's ``enc_json`` does: SQLite writes them as strings, Postgres refuses them)
+    json_default: Callable[[Any], Any] | None = None
 
     # ---- dialect hooks ------------------------------------------------------------------
     @abstractmethod
@@ -119,6 +123,10 @@ class Store(FeatureQueries, ABC):
 
     def enc_id(self, value: uuid.UUID | str) -> Any:
         return str(value)
+
+    def json_time(self, value: datetime) -> str:
+        """A time inside JSON the store encodes itself (ISO 8601 with its offset)."""
+        return value.isoformat()
 
     # ---- decoding -------------------------------------------------------------------------
     def row_to_job(self, row: dict[str, Any]) -> Job:
@@ -196,19 +204,87 @@ class Store(FeatureQueries, ABC):
         return await self._one_job("job_insert_unless_active", self._new_job_params(new, now))
 
     async def job_insert_many(self, news: Sequence[NewJob], now: datetime) -> list[uuid.UUID]:
+        """Insert ``news`` in one transaction; their ids in order (a duplicate of a unique
+        job: the holder's id). Plain jobs go in one multi-row INSERT; a job with a unique
+        key or dependencies gets ``job_insert``'s statements (conflict, dependency rows)
+        after them, so it may wait for plain jobs of the same list.
+
+        Raises ValueError (nothing inserted) when a plain job's JSON holds NaN or an
+        infinity: the one encoding of the batch refuses them.
+        """
         if not news:
             return []
-        # The columns the statement reads, taken as they are (``dataclasses.asdict`` deep-
-        # copied every input and was two thirds of a bulk enqueue's time).
-        rows = [{"id": str(new.id), "user_id": new.user_id, "job_type": new.job_type,
-                 "entity_type": new.entity_type, "entity_id": new.entity_id,
-                 "input_data": new.input_data, "metadata": new.metadata,
-                 "max_retries": new.max_retries, "priority": new.priority,
-                 "run_at": new.run_at.isoformat() if new.run_at else None,
-                 "queue": new.queue or "default"} for new in news]
-        await self.fetch("job_insert_many", {"rows": self.enc_json(rows),
-                                             "now": self.enc_time(now)})
-        return [n.id for n in news]
+        plain = [n for n in news if n.unique_key is None and not n.after]
+        bulk = ("job_insert_many", {"rows": self._bulk_rows(plain), "now": self.enc_time(now)})
+        if len(plain) == len(news):
+            await self.fetch(*bulk)
+            return [n.id for n in news]
+        for _ in range(20):
+            steps, reads = self._steps_one_by_one(news, now)
+            results = await self.fetch_in_transaction(([bulk] if plain else []) + steps)
+            results = results[1:] if plain else results
+            ids: list[uuid.UUID] = []
+            for new in news:
+                inserted, holder = reads.get(new.id, (None, None))
+                if inserted is None:
+                    ids.append(new.id)
+                    continue
+                rows = results[inserted] or (results[holder] if holder is not None else [])
+                if not rows:
+                    break  # the holder left its unique statuses meanwhile: try again
+                ids.append(uuid.UUID(str(rows[0]["id"])))
+            else:
+                return ids
+        raise RuntimeError("a unique key in the batch kept changing hands")
+
+    def _steps_one_by_one(self, news: Sequence[NewJob], now: datetime) -> tuple[
+            list[tuple[str, dict[str, Any]]], dict[uuid.UUID, tuple[int, int | None]]]:
+        """``job_insert``'s statements for the jobs with a unique key or dependencies, and
+        for each such job where its insert's result and its unique holder's will be."""
+        steps: list[tuple[str, dict[str, Any]]] = []
+        reads: dict[uuid.UUID, tuple[int, int | None]] = {}
+        for new in news:
+            if new.unique_key is None and not new.after:
+                continue
+            params = self._new_job_params(new, now)
+            if new.after:
+                steps.append(("job_mark_has_dependents", {"after": params["after"]}))
+            inserted = len(steps)
+            steps.append(("job_insert", params))
+            if new.after:
+                steps.append(("job_deps_insert", params))
+            holder = None
+            if params["unique_key"] is not None:
+                holder = len(steps)
+                steps.append(("job_get_unique", {"unique_key": params["unique_key"]}))
+            reads[new.id] = (inserted, holder)
+        return steps, reads
+
+    def _bulk_rows(self, news: Sequence[NewJob]) -> Any:
+        """The rows of ``job_insert_many`` as one JSON text, NaN and infinities refused.
+        A row carries only what is set (the statement fills in the defaults)."""
+        rows = []
+        for new in news:
+            # the fields as they are (``dataclasses.asdict`` deep-copied every input)
+            row = {"id": str(new.id), "job_type": new.job_type, "input_data": new.input_data,
+                   "max_retries": new.max_retries}
+            if new.user_id is not None:
+                row["user_id"] = new.user_id
+            if new.entity_type is not None:
+                row["entity_type"] = new.entity_type
+            if new.entity_id is not None:
+                row["entity_id"] = new.entity_id
+            if new.metadata:
+                row["metadata"] = new.metadata
+            if new.priority:
+                row["priority"] = new.priority
+            if new.run_at is not None:
+                row["run_at"] = self.json_time(new.run_at)
+            if new.queue and new.queue != "default":
+                row["queue"] = new.queue
+            rows.append(row)
+        return json.dumps(rows, allow_nan=False, separators=(",", ":"),
+                          default=self.json_default)
 
     # ---- reading --------------------------------------------------------------------------
     async def job_get(self, job_id: uuid.UUID, user_id: str | None = None) -> Job | None:

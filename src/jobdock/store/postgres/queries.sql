@@ -64,18 +64,20 @@ WHERE NOT EXISTS (
 RETURNING *;
 
 -- name: job_insert_many
--- Insert many jobs in one statement from a JSON array of rows.
+-- Insert many jobs in one statement from a JSON array of rows. A row leaves out what is
+-- empty or default (user, entity, metadata, priority 0, run_at now, queue "default"):
+-- less to encode and to parse. Limits are read once per statement (hashed), not per row.
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
     metadata, max_retries, priority, run_at, created_at, updated_at, queue, limited)
 SELECT r.id, r.user_id, r.job_type, r.entity_type, r.entity_id, 'pending',
-    COALESCE(r.input_data, '{}'), COALESCE(r.metadata, '{}'), r.max_retries, r.priority,
-    COALESCE(r.run_at, %(now)s), %(now)s, %(now)s, r.queue,
-    EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = r.job_type)
-                                          OR (l.kind = 'queue' AND l.name = r.queue))
+    COALESCE(r.input_data, '{}'), COALESCE(r.metadata, '{}'), r.max_retries,
+    COALESCE(r.priority, 0), COALESCE(r.run_at, %(now)s), %(now)s, %(now)s,
+    COALESCE(r.queue, 'default'),
+    (r.job_type IN (SELECT name FROM job_limits WHERE kind = 'type')
+     OR COALESCE(r.queue, 'default') IN (SELECT name FROM job_limits WHERE kind = 'queue'))
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id uuid, user_id text, job_type text,
     entity_type text, entity_id text, input_data jsonb, metadata jsonb, max_retries int,
-    priority int, run_at timestamptz, queue text)
-RETURNING id;
+    priority int, run_at timestamptz, queue text);
 
 -- name: job_claim
 -- Take up to :limit due pending jobs (highest priority, then oldest) for a worker. Jobs

@@ -63,17 +63,18 @@ WHERE NOT EXISTS (
 RETURNING *;
 
 -- name: job_insert_many
--- Insert many jobs in one statement from a JSON array of rows.
+-- Insert many jobs in one statement from a JSON array of rows. A row leaves out what is
+-- empty or default (user, entity, metadata, priority 0, run_at now, queue "default").
 INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
     metadata, max_retries, priority, run_at, created_at, updated_at, queue, limited)
 SELECT r.value->>'id', r.value->>'user_id', r.value->>'job_type', r.value->>'entity_type',
     r.value->>'entity_id', 'pending', COALESCE(r.value->>'input_data', '{}'),
-    COALESCE(r.value->>'metadata', '{}'), r.value->>'max_retries', r.value->>'priority',
-    COALESCE(r.value->>'run_at', :now), :now, :now, r.value->>'queue',
+    COALESCE(r.value->>'metadata', '{}'), r.value->>'max_retries',
+    COALESCE(r.value->>'priority', 0), COALESCE(r.value->>'run_at', :now), :now, :now,
+    COALESCE(r.value->>'queue', 'default'),
     EXISTS (SELECT 1 FROM job_limits l WHERE (l.kind = 'type' AND l.name = r.value->>'job_type')
-                                          OR (l.kind = 'queue' AND l.name = r.value->>'queue'))
-FROM json_each(:rows) AS r
-RETURNING id;
+        OR (l.kind = 'queue' AND l.name = COALESCE(r.value->>'queue', 'default')))
+FROM json_each(:rows) AS r;
 
 -- name: job_claim
 -- Take up to :limit due pending jobs (highest priority, then oldest) for a worker. Jobs

@@ -35,6 +35,7 @@ def parse_time(value: str) -> datetime:
 
 class SqliteStore(Store):
     dialect = "sqlite"
+    json_default = str
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
         self.path = Path(path)
@@ -148,6 +149,9 @@ class SqliteStore(Store):
 
     def dec_time(self, value: Any) -> datetime | None:
         return None if value is None else parse_time(value)
+
+    def json_time(self, value: datetime) -> str:
+        return format_time(value)  # the column's fixed-width text (compares as time)
 
     def enc_json(self, value: Any) -> Any:
         return None if value is None else json.dumps(value, separators=(",", ":"), default=str)

@@ -9,6 +9,9 @@
 -- (job_counts_fold, one statement), and a read sums totals and the deltas not yet folded
 -- (job_counts_all). The triggers run in the statement's own transaction, so a read sees a
 -- job's change and its delta together: the counts are exact, never an estimate.
+-- The functions keep the schema they were created in (SET search_path FROM CURRENT): a
+-- statement from a session with another search_path (TRUNCATE schema.background_jobs)
+-- still finds their tables.
 
 -- Take the table's write lock first: no job can change between the backfill and the
 -- triggers (the backfill counts exactly what the triggers then keep up to date).
@@ -37,7 +40,7 @@ BEGIN
     SELECT status, count(*) FROM new_rows GROUP BY status;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 CREATE FUNCTION jobdock_count_updated() RETURNS trigger AS $$
 BEGIN
@@ -50,7 +53,7 @@ BEGIN
     GROUP BY status HAVING sum(d) <> 0;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 CREATE FUNCTION jobdock_count_deleted() RETURNS trigger AS $$
 BEGIN
@@ -58,7 +61,7 @@ BEGIN
     SELECT status, -count(*) FROM old_rows GROUP BY status;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 CREATE FUNCTION jobdock_count_truncated() RETURNS trigger AS $$
 BEGIN
@@ -66,7 +69,7 @@ BEGIN
     UPDATE job_status_counts SET n = 0 WHERE n <> 0;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 CREATE TRIGGER background_jobs_count_insert AFTER INSERT ON background_jobs
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobdock_count_inserted();
