@@ -4,7 +4,13 @@ Runs every corpus document (see :mod:`.corpus`) through the working tree's pipel
 and, with ``--before REV``, through that git revision's as well (its ``src`` exported
 to the cache), each in a subprocess. Retrieval embeds the chunks with the current
 MiniLM: a revision that cut texts at 256 wordpieces gets its first window only, as it
-did. Results go to ``bench/results/quality-<date>.md`` and ``.json``.
+did. Results go to ``bench/results/quality-<date>.md`` and ``.json``
+(``--out NAME`` for another name, ``--out none`` for none).
+
+For PDFs, coverage is measured against pdftotext's text without its page furniture, and
+"running heads left" counts that furniture in our text; furniture is found by position
+(``measures.furniture``): a line in a page's top or bottom row whose shape, numbers
+(arabic or roman) aside, recurs at the same height on three pages or more.
 """
 
 from __future__ import annotations
@@ -19,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.quality import measures
-from bench.quality.corpus import CACHE, DOCS, Doc, fetch, reference_headings, reference_text
+from bench.quality.corpus import (
+    CACHE,
+    DOCS,
+    Doc,
+    fetch,
+    reference_headings,
+    reference_lines,
+    reference_text,
+)
 from bench.quality.queries import QUERIES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,19 +68,22 @@ def evaluate(doc: Doc, path: Path, out: dict[str, Any], encoder: Any,
     markdown = out["markdown"]
     glued, glued_pct = measures.glued(reference, markdown)
     hyphens, hyphen_examples = measures.hyphen_errors(reference, markdown)
-    found, outline = measures.headings_found(reference_headings(doc, path), markdown)
+    found, findable, outline = measures.headings_found(
+        reference_headings(doc, path), markdown,
+        reference.split("\f") if doc.kind == "pdf" else None)
     counts = [len(encoder.tokenizer.encode(c["content"], add_special_tokens=False).ids)
               for c in out["chunks"]]
+    furniture = measures.furniture(reference_lines(doc, path)) if doc.kind == "pdf" else []
     row: dict[str, Any] = {
         "coverage": 100.0 * measures.coverage(
-            measures.body(reference) if doc.kind == "pdf" else reference, markdown),
+            measures.body(reference, furniture) if doc.kind == "pdf" else reference, markdown),
         "glued": glued, "glued_pct": glued_pct,
         "hyphen_errors": hyphens, "hyphen_examples": hyphen_examples,
-        "headings_found": found, "headings_ref": outline,
+        "headings_found": found, "headings_findable": findable, "headings_ref": outline,
         "tokens": measures.token_stats(counts, WINDOW), "pages": out["pages"],
         "extract_pages_s": out["pages"] / max(out["extract_s"], 1e-9)}
     if doc.kind == "pdf":
-        left, examples = measures.running_heads_left(reference, markdown)
+        left, examples = measures.running_heads_left(reference, furniture, markdown)
         row.update(running_heads=left, running_head_examples=examples)
     if with_retrieval and doc.name in QUERIES:
         row.update(retrieval(out, QUERIES[doc.name], encoder))
@@ -93,8 +110,8 @@ def retrieval(out: dict[str, Any], queries: list[tuple[str, str]],
 
 def table(results: dict[str, dict[str, Any]], labels: list[str]) -> str:
     head = ("| document | run | coverage % | glued (% tok) | running heads left | hyphen errors "
-            "| headings / ref | chunks | tok median / p95 / max | over window | under 50 "
-            "| unembedded % | hit@1 | hit@5 | extract pages/s |")
+            "| headings / findable (outline) | chunks | tok median / p95 / max | over window "
+            "| under 50 | unembedded % | hit@1 | hit@5 | extract pages/s |")
     lines = [head, "|" + "---|" * 15]
     for doc in DOCS:
         for label in labels:
@@ -109,10 +126,14 @@ def table(results: dict[str, dict[str, Any]], labels: list[str]) -> str:
             q = row.get("queries")
             hit1 = f"{row['hit1']}/{q}" if q else "-"
             hit5 = f"{row['hit5']}/{q}" if q else "-"
+            findable, outline = row.get("headings_findable", row["headings_ref"]), \
+                row["headings_ref"]
+            found = f"{row['headings_found']}/{findable}" + \
+                ("" if findable == outline else f" ({outline})")
             lines.append(
                 f"| {doc.name} | {label} | {row['coverage']:.1f} | {row['glued']} "
                 f"({row['glued_pct']:.2f}) | {heads} | {row['hyphen_errors']} | "
-                f"{row['headings_found']}/{row['headings_ref']} | {t['chunks']} | "
+                f"{found} | {t['chunks']} | "
                 f"{t.get('median', 0):.0f} / {t.get('p95', 0)} / {t.get('max', 0)} | "
                 f"{t.get('over_window', 0)} | {t.get('under_50', 0)} | "
                 f"{t.get('unembedded_pct', 0):.1f} | {hit1} | {hit5} | "
@@ -126,6 +147,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="document names to run")
     parser.add_argument("--no-retrieval", action="store_true",
                         help="skip hit@k (embedding every chunk is the slow part)")
+    parser.add_argument("--out", help="results file name without extension (default "
+                        "quality-<date>[-no-retrieval]; 'none' writes no file)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from bench.quality.pipeline import text_package
@@ -149,7 +172,9 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     provenance = "\n".join(f"- {d.name}: Debian package `{d.package}`, `{d.path}`, "
                            f"licence {d.licence} ({d.note})" for d in docs)
-    name = f"quality-{stamp}{'-no-retrieval' if args.no_retrieval else ''}"
+    name = args.out or f"quality-{stamp}{'-no-retrieval' if args.no_retrieval else ''}"
+    if name == "none":
+        return
     (RESULTS / f"{name}.md").write_text(
         f"# Text quality harness, {stamp}\n\n`python -m bench.quality"
         f"{' --before ' + args.before if args.before else ''}"

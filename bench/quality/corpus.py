@@ -3,13 +3,17 @@
 Nothing of the corpus is committed. ``fetch`` runs ``apt-get download`` for the pinned
 package versions (Debian 12) into ``bench/quality/.cache`` (gitignored), unpacks them
 with ``dpkg-deb -x`` and makes reference text with pdftotext (poppler-utils) for PDFs
-and pandoc for HTML, EPUB and Markdown. Each entry records its package, version, path
-and licence; the licences are those of the packages' ``copyright`` files.
+and pandoc for HTML, EPUB and Markdown; for PDFs also the position of every line
+(``pdftotext -bbox-layout``), which tells the reference's running heads from its text.
+Each entry records its package, version, path and licence; the licences are those of
+the packages' ``copyright`` files. Needs ``apt-get``, ``dpkg-deb``, ``pdftotext`` and
+``pandoc`` (``apt-get install poppler-utils pandoc``).
 """
 
 from __future__ import annotations
 
 import gzip
+import html
 import re
 import shutil
 import subprocess
@@ -22,6 +26,9 @@ ATTRIBUTES = re.compile(r"\s*\{[^}]*\}")  # pandoc's {#id .class}
 SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")
 CODE = re.compile(r"`([^`]*)`(?:\{[^}]*\})?")
 LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+BBOX_PAGE = re.compile(r"<page\b[^>]*>(.*?)</page>", re.DOTALL)
+BBOX_LINE = re.compile(r'<line xMin="[^"]*" yMin="([^"]*)"[^>]*>(.*?)</line>', re.DOTALL)
+BBOX_WORD = re.compile(r"<word\b[^>]*>(.*?)</word>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -119,12 +126,28 @@ def reference_text(doc: Doc, path: Path) -> str:
     return target.read_text(encoding="utf-8", errors="replace")
 
 
-def reference_headings(doc: Doc, path: Path) -> list[str]:
-    """The PDF outline (read by pypdf, not by the reader under test), or pandoc's headings."""
+def reference_lines(doc: Doc, path: Path) -> list[list[tuple[float, str]]]:
+    """A PDF's lines as pdftotext sees them, each with its top (points from the page top),
+    from ``pdftotext -bbox-layout``: where the reference's running heads are."""
+    target = CACHE / "reference" / f"{doc.name}.bbox.html"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if shutil.which("pdftotext") is None:
+            raise SystemExit("pdftotext is missing: apt-get install poppler-utils")
+        subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(path), str(target)],
+                       check=True, capture_output=True)
+    return [[(float(top), " ".join(html.unescape(w) for w in BBOX_WORD.findall(words)))
+             for top, words in BBOX_LINE.findall(page)]
+            for page in BBOX_PAGE.findall(target.read_text(encoding="utf-8", errors="replace"))]
+
+
+def reference_headings(doc: Doc, path: Path) -> list[tuple[str, int | None]]:
+    """The PDF outline with each entry's 0-based target page (read by pypdf, not by the
+    reader under test), or pandoc's headings (no page)."""
     if doc.kind == "pdf":
         from pypdf import PdfReader
 
-        titles: list[str] = []
+        titles: list[tuple[str, int | None]] = []
 
         reader = PdfReader(str(path))
 
@@ -132,8 +155,10 @@ def reference_headings(doc: Doc, path: Path) -> list[str]:
             for item in items:
                 if isinstance(item, list):
                     walk(item)
-                elif _has_page(reader, item):  # not a bookmark that runs an action
-                    titles.append(str(item.title))
+                else:
+                    page = _page(reader, item)
+                    if page is not None:  # not a bookmark that runs an action
+                        titles.append((str(item.title), page if page >= 0 else None))
 
         walk(reader.outline)
         return titles
@@ -141,15 +166,16 @@ def reference_headings(doc: Doc, path: Path) -> list[str]:
     result = subprocess.run(["pandoc", "-f", source, "-t", "markdown", "--wrap=none",
                              "--markdown-headings=atx", str(path)],
                             check=True, capture_output=True, text=True)
-    return [_plain_title(line.lstrip("#")) for line in result.stdout.split("\n")
+    return [(_plain_title(line.lstrip("#")), None) for line in result.stdout.split("\n")
             if line.startswith("#") and line.lstrip("#").startswith(" ")]
 
 
-def _has_page(reader: Any, item: Any) -> bool:
+def _page(reader: Any, item: Any) -> int | None:
     try:
-        return reader.get_destination_page_number(item) is not None
+        page = reader.get_destination_page_number(item)
     except Exception:  # an action (e.g. "Next page") or a broken destination
-        return False
+        return None
+    return None if page is None else int(page)
 
 
 def _plain_title(markdown: str) -> str:

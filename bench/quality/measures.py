@@ -12,7 +12,15 @@ HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 SPLIT_LEFT = re.compile(r"([^\W\d_]+)- ([^\W\d_]+)")
 HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 NOT_ALNUM = re.compile(r"[\W_]+")
+TITLE_WORD = re.compile(r"\w+")
 MIN_GLUED = 8
+DIGITS = re.compile(r"\d+")
+ROMAN = re.compile(r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
+ROW = 2.0  # points: lines whose tops are closer share a row, and a position across pages
+EDGE_ROWS = 1  # rows at the top and at the bottom of a page that may be furniture
+# (two would take a continued table's header row, repeated under the running head)
+MIN_PAGES = 3  # pages a furniture line's shape must be seen on, at the same height
+MIN_LETTERS = 3  # furniture that counts as a running head (page numbers do not)
 
 
 def words(text: str) -> list[str]:
@@ -57,30 +65,73 @@ def _pages(reference: str) -> list[list[str]]:
             for page in reference.split("\f")]
 
 
-def furniture(reference: str) -> set[str]:
-    """The reference's running heads: page-edge lines whose shape (numbers aside)
-    recurs on three pages or more."""
-    edges: list[str] = [line for page in _pages(reference) if page
-                        for line in {page[0], page[-1]}]
-    per_page = Counter(re.sub(r"\d+", "#", line.casefold()) for line in edges)
-    return {line for line in set(edges) if per_page[re.sub(r"\d+", "#", line.casefold())] >= 3
-            and sum(c.isalpha() for c in line) >= 3}
+def shape(line: str) -> str:
+    """A line with case and spacing folded and its numbers, arabic or roman, as ``#``."""
+    return " ".join("#" if ROMAN.fullmatch(w) else w
+                    for w in DIGITS.sub("#", line.casefold()).split())
 
 
-def body(reference: str) -> str:
-    """The reference without its running heads (what coverage is measured against)."""
-    lines = furniture(reference)
-    return "\n".join(line for page in _pages(reference) for line in page if line not in lines)
+def furniture(positioned: list[list[tuple[float, str]]]) -> list[Counter[str]]:
+    """The reference's page furniture, page by page: lines in a page's top or bottom row
+    (by position on the page, not by pdftotext's reading order) whose shape recurs within
+    ``ROW`` points of the same height on three pages or more.
+
+    That is a running head or footer, chapter by chapter, with its page number (arabic
+    or roman), and a navigation button repeated on slides; a document's title on its
+    title page, or in a table, is elsewhere on the page and stays text."""
+    edges: list[tuple[int, float, str, str]] = []  # (page, top, shape, line)
+    for page, lines in enumerate(positioned):
+        tops = sorted({top for top, text in lines if text.strip()})
+        rows: list[float] = []  # each row's first top
+        for top in tops:
+            if not rows or top - rows[-1] > ROW:
+                rows.append(top)
+        keep = rows[:EDGE_ROWS] + rows[-EDGE_ROWS:]
+        for top, text in lines:
+            row = max(r for r in rows if r <= top) if text.strip() else None
+            if row in keep:
+                edges.append((page, top, shape(text), " ".join(text.split())))
+    by_shape: dict[str, list[tuple[int, float]]] = {}
+    for page, top, sig, _ in edges:
+        by_shape.setdefault(sig, []).append((page, top))
+    found: list[Counter[str]] = [Counter() for _ in positioned]
+    for page, top, sig, text in edges:
+        pages = {p for p, t in by_shape[sig] if abs(t - top) <= ROW}
+        if len(pages) >= MIN_PAGES:
+            found[page][text] += 1
+    return found
 
 
-def running_heads_left(reference: str, ours: str) -> tuple[int, list[str]]:
-    """Running heads of the reference that are still in our text."""
-    lines = furniture(reference)
-    rest = " ".join(body(reference).split())
+def body(reference: str, furniture_lines: list[Counter[str]]) -> str:
+    """The reference without its furniture (what coverage is measured against): on each
+    page, as many lines equal to a furniture line as that page has of it."""
+    kept: list[str] = []
+    for index, page in enumerate(_pages(reference)):
+        drop = Counter(furniture_lines[index]) if index < len(furniture_lines) else Counter()
+        for line in page:
+            if drop[line] > 0:
+                drop[line] -= 1
+            else:
+                kept.append(line)
+    return "\n".join(kept)
+
+
+def _occurrences(text: str, line: str) -> int:
+    return len(re.findall(rf"(?<!\w){re.escape(line)}(?!\w)", text))
+
+
+def running_heads_left(reference: str, furniture_lines: list[Counter[str]],
+                       ours: str) -> tuple[int, list[str]]:
+    """Running heads of the reference (furniture with three letters or more) still in our
+    text: per distinct line, how many more times our text has it (as whole words) than
+    the reference has it outside its furniture."""
+    rest = " ".join(body(reference, furniture_lines).split())
     flat = " ".join(ours.split())
+    heads = {line for page in furniture_lines for line in page
+             if sum(c.isalpha() for c in line) >= MIN_LETTERS}
     left = []
-    for line in sorted(lines):
-        extra = flat.count(line) - rest.count(line)
+    for line in sorted(heads):
+        extra = _occurrences(flat, line) - _occurrences(rest, line)
         left.extend([line] * max(0, extra))
     return len(left), left[:5]
 
@@ -118,16 +169,72 @@ def _outside_fences(markdown: str) -> str:
     return "\n".join(kept)
 
 
-def headings_found(reference: list[str], ours: str) -> tuple[int, int]:
-    mine = [norm(h) for h in HEADING.findall(_outside_fences(ours))]
-    mine = [h for h in mine if h]
-    found = 0
-    for title in (norm(t) for t in reference):
-        if title and any(h == title or (len(title) >= 4 and h.endswith(title))
-                         or (len(h) >= 4 and title.endswith(h))
-                         or (len(title) >= 5 and h.startswith(title)) for h in mine):
-            found += 1
-    return found, len([t for t in reference if norm(t)])
+def _title_words(text: str) -> list[str]:
+    return [w.casefold() for w in TITLE_WORD.findall(text)]
+
+
+def _same_letters(title: str, mine: str) -> bool:
+    return mine == title
+
+
+def _prefix_or_suffix(title: str, mine: str) -> bool:
+    """"1 Introduction" for "Introduction", "Font encoding mechanism" for "Font encoding
+    mechanism of LaTeX2e" (letters and digits only)."""
+    return (len(title) >= 4 and mine.endswith(title)) \
+        or (len(mine) >= 4 and title.endswith(mine)) \
+        or (len(title) >= 5 and mine.startswith(title)) \
+        or (len(mine) >= 5 and title.startswith(mine))
+
+
+def _shortened(bookmark: str, heading: str) -> bool:
+    """The bookmark's words in order in the heading, sharing its first or last word:
+    "2.1 Strings of PDF format" for "2.1 PDF", "Places for hyperref options" for "Places
+    for options", "10.5 Git" for "Git"."""
+    wanted, words = _title_words(bookmark), _title_words(heading)
+    rest = iter(words)
+    return bool(wanted) and all(w in rest for w in wanted) and \
+        (words[0] == wanted[0] or words[-1] == wanted[-1])
+
+
+def headings_found(reference: list[tuple[str, int | None]], ours: str,
+                   pages: list[str] | None = None) -> tuple[int, int, int]:
+    """``(found, findable, outline)``: bookmarks that one of our headings is, those whose
+    words are on the page they point to (or the next; with ``pages``, the reference's
+    page texts), and all of them. A bookmark that names no text on its page ("Title",
+    "Beginning", a group of slides) is a viewer's label, not a heading anyone can find.
+
+    Each heading of ours stands for one bookmark at most: first the same titles, then a
+    prefix or suffix, then a shortened one (see the functions above), each bookmark
+    taking the first heading left that matches."""
+    mine = [h for h in HEADING.findall(_outside_fences(ours)) if norm(h)]
+    titled = [(t, page) for t, page in reference if norm(t)]
+    taken = [False] * len(mine)
+    hit = [False] * len(titled)
+    for rule in (_same_letters, _prefix_or_suffix):
+        for i, (title, _) in enumerate(titled):
+            if hit[i]:
+                continue
+            for j, heading in enumerate(mine):
+                if not taken[j] and rule(norm(title), norm(heading)):
+                    taken[j] = hit[i] = True
+                    break
+    for i, (title, _) in enumerate(titled):
+        if not hit[i]:
+            for j, heading in enumerate(mine):
+                if not taken[j] and _shortened(title, heading):
+                    taken[j] = hit[i] = True
+                    break
+    found = sum(hit)
+    findable = sum(h or _on_page(t, page, pages) for h, (t, page) in zip(hit, titled, strict=True))
+    return found, findable, len(titled)
+
+
+def _on_page(title: str, page: int | None, pages: list[str] | None) -> bool:
+    if pages is None or page is None:
+        return True
+    near = " ".join(pages[page:page + 2]).casefold()
+    there = set(TITLE_WORD.findall(near))
+    return all(w in there for w in _title_words(title))
 
 
 def token_stats(counts: list[int], window: int) -> dict[str, float]:

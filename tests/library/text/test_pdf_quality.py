@@ -45,13 +45,14 @@ def test_running_heads_that_change_per_chapter_are_removed(manual: str) -> None:
 
 
 def test_a_running_head_seen_once_goes_by_its_page_number() -> None:
+    """Pages of text with no positions (no ``kind``): the text rules find furniture."""
     body = ("Text that differs on every page, number {n}, and goes on long enough to "
             "look like a line of body text.")
     pages = [Page(n, f"Chapter {1 + n // 3}: Part {n // 3} {n + 10}\n{body.format(n=n)}\n"
                      f"{body.format(n=n * 7)} {'x' * n}")
              for n in range(1, 8)]
     pages.append(Page(8, f"Appendix A: Alone 18\n{body.format(n=99)}"))
-    markdown = cleanup(pages, kind="pdf")
+    markdown = cleanup(pages)
     assert "Chapter" not in markdown and "Appendix A: Alone" not in markdown
 
 
@@ -93,7 +94,7 @@ def test_front_matter_running_heads_with_roman_page_numbers_go() -> None:
     pages = [Page(n, f"draft\nprinted on Tuesday\nDebian Reference {r}\nEntry {n} of the list "
                      f"of tables, different on each page ({'x' * n}).")
              for n, r in enumerate(roman, start=1)]
-    markdown = cleanup(pages, kind="pdf")
+    markdown = cleanup(pages)  # text with no positions: the text rules
     assert "Debian Reference" not in markdown and "draft" not in markdown
     assert markdown.count("Entry") == 6
 

@@ -138,11 +138,15 @@ def test_generated_fixtures_are_byte_identical(tmp_path: Path) -> None:
 
 # ---- format specifics ---------------------------------------------------------------
 
-def test_pdf_loses_running_header_footer_and_keeps_page_ranges(results) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_loses_running_header_footer_and_keeps_page_ranges(sources, results) -> None:  # type: ignore[no-untyped-def]
+    from jobdock.library.text.pdf_reader import iter_pdf_pages
+
     result = results["handbook.pdf"]
     markdown = result["markdown"]
     assert result["extracted"]["format"] == "pdf" and len(result["extracted"]["pages"]) == 6
-    assert "The Jobdock Handbook" in result["extracted"]["pages"][0]["text"]
+    raw = list(iter_pdf_pages(sources["handbook.pdf"].read_bytes(), "handbook.pdf"))
+    assert "The Jobdock Handbook" in " ".join(line.text for line in raw[0])
+    assert "The Jobdock Handbook" not in result["extracted"]["pages"][0]["text"]  # by position
     assert "The Jobdock Handbook" not in markdown
     assert not re.search(r"\bPage \d+\b", markdown)
     assert re.search(r"^#+ 1\. Introduction$", markdown, re.MULTILINE)

@@ -8,8 +8,9 @@ ends a sentence well short of the usual width ends a paragraph, paragraphs conti
 across page breaks, and in plain text a short standalone line that looks like a heading
 ("1. Introduction", "Chapter 2", "RESULTS") becomes ``## heading`` (a PDF's headings
 come marked from its reader, which escapes every other ``#``). Words hyphenated across
-line ends are joined only where the joined word is one (:mod:`.hyphens`); paged formats
-lose running headers/footers and page numbers (:mod:`.furniture`).
+line ends are joined only where the joined word is one (:mod:`.hyphens`). A PDF's running
+headers/footers and page numbers are gone already (its reader finds them by position);
+pages of unknown origin (no ``kind``) lose them by repetition (:mod:`.furniture`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ SENTENCE_END = re.compile("[.!?][\"\u201d\u2019)\\]]?$")
 HYPHEN_END = re.compile(r"[^\W\d_]-$")
 DOT_LEADER = re.compile(r"(?:[ \t]*\.){4,}[ \t]*(?=\d|$)")  # "Intro . . . . 7" (a TOC line)
 PILCROW = re.compile(r"[ \t]*[\u00b6\u00a7]+[ \t]*$")  # Sphinx's "¶" permalink
-PAGED = {"pdf"}
 LAYOUT = {"pdf", "text"}
 TRANSLATE = str.maketrans({"\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "",
                            "\ufeff": "", "\t": "    ", "\u00a0": " ", "\u2028": "\n",
@@ -69,7 +69,7 @@ def cleanup_with_pages(pages: list[Page], *, layout: bool | None = None,
     vocabulary = Vocabulary(t for t, mode in zip(texts, modes, strict=True) if mode)
     split = [t.split("\n") for t in texts]
     del texts  # each copy of a big text held here is another multiple of its size
-    page_lines = strip_furniture(split) if kind in PAGED or kind is None else split
+    page_lines = strip_furniture(split) if kind is None else split
     del split
     lines: list[Line] = []
     for page, page_text in zip(pages, page_lines, strict=True):

@@ -13,12 +13,25 @@ An edge line (among the first or last two non-blank lines of a page) is furnitur
 
 Only paged formats (PDF) have furniture; chapters of an EPUB end with footnotes, not
 page numbers.
+
+Where the reader knows where each line sits on its page (PDFs), furniture is also found
+by position, whatever order the text comes in (:func:`positioned_furniture`): a line in a
+page's top or bottom row is cut into items at wide gaps (a head and its page number,
+the buttons of a slide's navigation bar); an item is furniture when its signature recurs
+at the same height on at least two other pages, and the line goes when at least half of
+its items are furniture â€” so "Full-screen Bookmarks Quit Back Next" goes with the
+"Full-screen Back Next" bars around it, while a document's title on its title page, set
+elsewhere on the page, stays. A top or bottom row that is a bare page number, or that
+carries the page's printed number at an end or as an item of its own, goes too. The PDF
+reader does this itself; text without positions gets the rules above.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 EDGE_LINES = 3  # how many non-blank lines at each end of a page may be furniture
 MIN_REPEATS = 3  # pages a signature must be seen on (itself and two others)
@@ -33,15 +46,103 @@ SMALL_ROMAN = re.compile(r"(?=[ivxl])(?:xl|l?x{0,3})(?:ix|iv|v?i{0,3})")  # i â€
 DOT_LEADER = re.compile(r"(?:\.\s*){4,}\d+\s*$")
 LEADING_NUMBER = re.compile(r"^\s*(\d{1,5})\s+\S")
 TRAILING_NUMBER = re.compile(r"\S\s+(\d{1,5})\s*$")
+ROW = 2.0  # points: baselines closer than this are one row, and one place across pages
+LARGER_THAN_BODY = 1.12  # a line set this much larger than the body text is no furniture
+
+
+@dataclass(frozen=True)
+class EdgeLine:
+    """A line in the top or bottom row of a page, as the PDF reader placed it."""
+
+    index: int  # the line's index among its page's lines
+    edge: str  # "top" or "bottom"
+    distance: float  # of its baseline from that edge of the page, points
+    size: float  # font size (0 when unknown)
+    items: tuple[str, ...]  # its text cut at gaps wider than its font size
+
+
+def positioned_furniture(edges: list[list[EdgeLine]], body: float) -> list[set[int]]:
+    """Per page, the indexes of its edge lines that are furniture (see the module notes).
+
+    ``body`` is the body text's font size; lines set clearly larger (a slide's title,
+    which may well repeat) are never furniture."""
+    places: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    for page, lines in enumerate(edges):
+        for line in lines:
+            for item in line.items:
+                if _furniture_shaped(item):
+                    places.setdefault((line.edge, signature(item)), []).append(
+                        (line.distance, page))
+    for found in places.values():
+        found.sort()
+    offset = _printed_offset(edges)
+    drop: list[set[int]] = [set() for _ in edges]
+    for page, lines in enumerate(edges):
+        for line in lines:
+            if body and line.size > body * LARGER_THAN_BODY:
+                continue
+            repeated = sum(_recurs(places.get((line.edge, signature(item)), []),
+                                   line.distance) for item in line.items
+                           if _furniture_shaped(item))
+            if (line.items and repeated * 2 >= len(line.items)) \
+                    or PAGE_NUMBER.match(" ".join(line.items)) \
+                    or (offset is not None and page + offset in _numbers(line)):
+                drop[page].add(line.index)
+    return drop
+
+
+def _numbers(line: EdgeLine) -> list[int]:
+    """The numbers an edge line starts or ends with, or that stand alone as its items
+    ("Chapter 3: Foo 47", "12 Introduction", "Chapter 3: Foo    47")."""
+    alone = [int(item) for item in line.items if item.isdigit() and len(item) <= 5]
+    return alone + _edge_numbers(" ".join(line.items))
+
+
+def _printed_offset(edges: list[list[EdgeLine]]) -> int | None:
+    """The offset of printed page numbers from page positions, if most pages agree."""
+    offsets: Counter[int] = Counter()
+    for page, lines in enumerate(edges):
+        offsets.update({n - page for line in lines for n in _numbers(line)})
+    if not offsets:
+        return None
+    offset, count = offsets.most_common(1)[0]
+    return offset if count >= max(MIN_NUMBERED, len(edges) // 4) else None
+
+
+def _furniture_shaped(item: str) -> bool:
+    """Words (three letters at least) or a page number; not a lone "}" or "end"."""
+    letters = sum(c.isalpha() for c in signature(item))
+    return letters >= MIN_SIGNATURE_LETTERS or bool(PAGE_NUMBER.match(item.strip()))
+
+
+def _recurs(found: list[tuple[float, int]], distance: float) -> bool:
+    """Whether ``found`` (sorted (distance, page) pairs) holds MIN_REPEATS pages within
+    ROW points of ``distance``."""
+    pages: set[int] = set()
+    for index in range(bisect.bisect_left(found, (distance - ROW, -1)), len(found)):
+        place, page = found[index]
+        if place > distance + ROW:
+            break
+        pages.add(page)
+        if len(pages) >= MIN_REPEATS:
+            return True
+    return False
 
 
 def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
     """Return the pages' lines without running headers/footers and edge page numbers."""
+    drop = text_furniture(pages)
+    return [[line for i, line in enumerate(lines) if i not in gone]
+            for lines, gone in zip(pages, drop, strict=True)]
+
+
+def text_furniture(pages: list[list[str]]) -> list[set[int]]:
+    """Per page, the indexes of its furniture lines, found from the text alone."""
     if len(pages) < 2:
-        return pages
+        return [set() for _ in pages]
     repeated = _repeated_signatures(pages) if len(pages) >= MIN_REPEATS else set()
     offset = _page_number_offset(pages)
-    return [_strip_page(lines, repeated, None if offset is None else index + offset)
+    return [_furniture_lines(lines, repeated, None if offset is None else index + offset)
             for index, lines in enumerate(pages)]
 
 
@@ -91,8 +192,7 @@ def _page_number_offset(pages: list[list[str]]) -> int | None:
     return offset if count >= max(MIN_NUMBERED, len(pages) // 4) else None
 
 
-def _strip_page(lines: list[str], repeated: set[str], printed: int | None) -> list[str]:
-    drop = {i for i in _edge_indexes(lines)
+def _furniture_lines(lines: list[str], repeated: set[str], printed: int | None) -> set[int]:
+    return {i for i in _edge_indexes(lines)
             if signature(lines[i]) in repeated or PAGE_NUMBER.match(lines[i].strip())
             or (printed is not None and printed in _edge_numbers(lines[i]))}
-    return [line for i, line in enumerate(lines) if i not in drop]

@@ -17,14 +17,21 @@ from jobdock.library.text.headings import looks_like_heading
 MIN_OUTLINE = 3  # fewer bookmarks than this are not an outline (e.g. just "Title")
 LARGER = 1.12  # a heading font is at least this much larger than the body font
 BOLD = 600
+SET_APART = 0.5  # points: a heading font this much larger or smaller than the body font
 MAX_HEADING_WORDS = 15
 MAX_LEVELS = 4
 SHORT_TITLE = 60
-MIN_VARIANT = 8  # letters and digits: a heading line, not a paragraph line
+MIN_VARIANT = 5  # letters and digits in the words a longer or shorter form shares
 ESCAPE = re.compile(r"^(\s*)([#`~])")
 NOT_ALNUM = re.compile(r"[\W_]+")
 NUMBER_WORDS = ("chapter", "appendix", "part", "i", "v", "x")
-NUMBER_PREFIX = re.compile(r"^(?:\d+|[ivxlc]+|[a-z]|chapter\d+|appendix[a-z0-9]|part\d+)*$")
+# A section number as :func:`norm` leaves it: "2.3.1" → "231", "A.2" → "a2", "Chapter 4",
+# "Appendix B", "Part II"; one number, not any run of letters ("chapterfour" is none).
+NUMBER_PREFIX = re.compile(
+    r"^(?:chapter|part|section|appendix)?(?:(?:\d+|[ivxlc]+|[a-z])\d*[a-z]?)?$")
+# A bookmark that starts with its section number: "2.1 PDF", "5 hyperref", "A.3 Multiarch".
+NUMBERED = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+(\S.*)$")
+WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ class Line:
     text: str
     size: float = 0.0  # font size of the first letter, points (0 when unknown)
     weight: int = 0  # font weight of the first letter (400 regular, 700 bold)
-    top: float = 0.0  # top of the first letter, points from the page bottom
+    y: float | None = None  # baseline of its first character, points from the page bottom
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ def mark_headings(pages: list[list[Line]], outline: list[OutlineEntry]) -> list[
     """One text per page: headings as ``#`` lines, everything else escaped."""
     marks: dict[tuple[int, int], tuple[int, int]] = {}  # (page, line) -> (level, lines used)
     if len(outline) >= MIN_OUTLINE:
-        marks = _outline_marks(pages, outline, _body_size(pages))
+        marks = _outline_marks(pages, outline, body_size(pages))
     if not marks:
         marks = _font_marks(pages)
     return [_render(index, lines, marks) for index, lines in enumerate(pages)]
@@ -84,7 +91,7 @@ def _outline_marks(pages: list[list[Line]], outline: list[OutlineEntry],
         for page in (entry.page, entry.page + 1):
             if not 0 <= page < len(pages):
                 continue
-            found = _find_title(pages[page], norm(entry.title), cursor.get(page, 0), body)
+            found = _find_title(pages[page], entry.title, cursor.get(page, 0), body)
             if found is not None:
                 start, used = found
                 marks[(page, start)] = (level, used)
@@ -93,18 +100,56 @@ def _outline_marks(pages: list[list[Line]], outline: list[OutlineEntry],
     return marks
 
 
-def _find_title(lines: list[Line], title: str, start: int,
+def _find_title(lines: list[Line], bookmark: str, start: int,
                 body: float) -> tuple[int, int] | None:
-    """The first line at or after ``start`` that is the title (maybe numbered, maybe wrapped;
-    set large, it may also be a longer or shorter form of the bookmark)."""
+    """The first line at or after ``start`` that is the bookmark's title (maybe numbered,
+    maybe wrapped; set large, it may also be a longer or shorter form of the bookmark; set
+    apart from the body text, a numbered line whose words hold the numbered bookmark's)."""
+    title = norm(bookmark)
     if not title:
         return None
     exact = _exact_title(lines, title, start)
     if exact is not None or not body:
         return exact
-    return next(((index, 1) for index in range(start, len(lines))
-                 if lines[index].size >= body * LARGER
-                 and _variant(norm(lines[index].text), title)), None)
+    variant = next(((index, 1) for index in range(start, len(lines))
+                    if _set_apart(lines[index], body)
+                    and _variant(lines[index].text, bookmark)), None)
+    return variant if variant is not None else _abbreviated(lines, bookmark, start, body)
+
+
+def _set_apart(line: Line, body: float) -> bool:
+    """Set larger than the body text; or in another size, or bold, and not ending as a
+    sentence or a list item does (a paper's run-in subsection titles are smaller)."""
+    if line.size >= body * LARGER:
+        return True
+    text = line.text.strip()
+    return (abs(line.size - body) >= SET_APART or line.weight >= BOLD) and bool(text) \
+        and text[-1] not in ".,;:" and len(text.split()) <= MAX_HEADING_WORDS
+
+
+def _abbreviated(lines: list[Line], bookmark: str, start: int,
+                 body: float) -> tuple[int, int] | None:
+    """"2.1 Strings of PDF format" for the bookmark "2.1 PDF", "5 Package hyperref" for
+    "5 hyperref": the same section number, the bookmark's words in order, and a font
+    that sets the line apart (another size, or bold)."""
+    numbered = NUMBERED.match(bookmark.strip())
+    if numbered is None:
+        return None
+    number, wanted = numbered.group(1), WORD.findall(numbered.group(2).casefold())
+    for index in range(start, len(lines)):
+        line = lines[index]
+        text = line.text.strip()
+        found = NUMBERED.match(text)
+        if found is None or found.group(1) != number or not _set_apart(line, body):
+            continue
+        if _in_order(wanted, WORD.findall(found.group(2).casefold())):
+            return index, 1
+    return None
+
+
+def _in_order(wanted: list[str], words: list[str]) -> bool:
+    rest = iter(words)
+    return all(word in rest for word in wanted)
 
 
 def _exact_title(lines: list[Line], title: str, start: int) -> tuple[int, int] | None:
@@ -135,11 +180,18 @@ def _same_title(line: str, title: str) -> bool:
         len(line) <= SHORT_TITLE
 
 
-def _variant(line: str, title: str) -> bool:
-    """"Tree structure of bookmarks" for the bookmark "Tree structure", or the reverse."""
-    shorter, longer = sorted((line, title), key=len)
-    return len(shorter) >= MIN_VARIANT and longer.startswith(shorter) and \
-        len(longer) <= SHORT_TITLE
+def _variant(line: str, bookmark: str) -> bool:
+    """A longer or shorter form of the bookmark, in whole words: "Tree structure of
+    bookmarks" or "Places for hyperref options" for "Tree structure", "Places for
+    options" (the bookmark's words in order, the first or the last one shared); "Font
+    encoding mechanism" for "Font encoding mechanism of LaTeX2e" (a prefix)."""
+    mine, theirs = WORD.findall(line.casefold()), WORD.findall(bookmark.casefold())
+    if not mine or not theirs or len(norm(line)) > SHORT_TITLE:
+        return False
+    if len(mine) < len(theirs):
+        return theirs[:len(mine)] == mine and len("".join(mine)) >= MIN_VARIANT
+    return len("".join(theirs)) >= MIN_VARIANT and _in_order(theirs, mine) and \
+        (mine[0] == theirs[0] or mine[-1] == theirs[-1])
 
 
 def _numbered_prefix(line: str, title: str) -> bool:
@@ -154,7 +206,7 @@ def _numbered_prefix(line: str, title: str) -> bool:
 
 def _font_marks(pages: list[list[Line]]) -> dict[tuple[int, int], tuple[int, int]]:
     """Headings by font: clearly larger short lines, a level per size, wrapped lines joined."""
-    body = _body_size(pages)
+    body = body_size(pages)
     if not body:
         return {}
     sizes = sorted({line.size for lines in pages for line in lines
@@ -182,7 +234,8 @@ def _font_marks(pages: list[list[Line]]) -> dict[tuple[int, int], tuple[int, int
     return marks if len(marks) * 4 <= total else {}  # a quarter of all lines: not headings
 
 
-def _body_size(pages: list[list[Line]]) -> float:
+def body_size(pages: list[list[Line]]) -> float:
+    """The font size most of the text is set in (0 when no size is known)."""
     weights: Counter[float] = Counter()
     for lines in pages:
         for line in lines:

@@ -2,9 +2,12 @@
 
 PDFium keeps word spaces where pypdf glued words together, and is ~20 times faster. Each
 line keeps its font size and weight, so :mod:`.pdf_layout` can mark headings from the
-PDF outline (bookmarks) or, where there is none, from the fonts. The page text it
-returns is Markdown-safe: a literal ``#`` at a line start is escaped, so a code comment
-never becomes a heading; only the headings found here are ``#`` lines.
+PDF outline (bookmarks) or, where there is none, from the fonts. The lines of each
+page's top and bottom rows are placed and cut at wide gaps, so running heads and
+navigation bars are dropped by position (:func:`.furniture.positioned_furniture`)
+before headings are marked. The page text it returns is Markdown-safe: a literal ``#``
+at a line start is escaped, so a code comment never becomes a heading; only the
+headings found here are ``#`` lines.
 """
 
 from __future__ import annotations
@@ -17,13 +20,22 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from jobdock.library.text.errors import CorruptDocument, EncryptedDocument
+from jobdock.library.text.furniture import (
+    ROW,
+    EdgeLine,
+    positioned_furniture,
+    text_furniture,
+)
 from jobdock.library.text.model import Page
-from jobdock.library.text.pdf_layout import Line, OutlineEntry, mark_headings
+from jobdock.library.text.pdf_layout import Line, OutlineEntry, body_size, mark_headings
 
 PDFIUM_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen it saw at a line end
 PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 HYPHEN = re.compile(r"(?<=[^\W\d_])(?:-|\ufffe)(?=[^\W\d_])|\ufffe")
 LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n|\Z)")
+ITEM_GAP = 1.0  # a gap wider than the font size separates items of one line (ems)
+DEFAULT_SIZE = 10.0  # points, for a line whose font size is unknown
+SPACES = re.compile(r"\s+")
 
 
 def read_pdf(data: bytes, filename: str) -> tuple[str | None, list[Page]]:
@@ -32,13 +44,21 @@ def read_pdf(data: bytes, filename: str) -> tuple[str | None, list[Page]]:
     try:
         title = _title(pdf)
         outline = _outline(pdf)
-        pages = [list(_lines(pdf, index)) for index in range(len(pdf))]
+        read = [_page(pdf, index) for index in range(len(pdf))]
     except pdfium.PdfiumError as exc:
         raise CorruptDocument(
             f"{filename} is a corrupt or incomplete PDF ({_reason(exc)}); save or export it "
             "again and upload the new file.") from exc
     finally:
         pdf.close()
+    pages = [lines for lines, _ in read]
+    drop = positioned_furniture([edges or [] for _, edges in read], body_size(pages))
+    if any(edges is None for _, edges in read):  # pages placed nowhere: by their text
+        by_text = text_furniture([[line.text for line in lines] for lines in pages])
+        drop = [by_text[i] if edges is None else gone
+                for i, ((_, edges), gone) in enumerate(zip(read, drop, strict=True))]
+    pages = [[line for index, line in enumerate(lines) if index not in gone]
+             for lines, gone in zip(pages, drop, strict=True)]
     texts = mark_headings(pages, outline)
     return title, [Page(number, text) for number, text in enumerate(texts, start=1)]
 
@@ -48,7 +68,7 @@ def iter_pdf_pages(data: bytes, filename: str) -> Iterator[list[Line]]:
     pdf = _open(data, filename)
     try:
         for index in range(len(pdf)):
-            yield list(_lines(pdf, index))
+            yield _page(pdf, index)[0]
     finally:
         pdf.close()
 
@@ -66,25 +86,72 @@ def _open(data: bytes, filename: str) -> pdfium.PdfDocument:
             "again and upload the new file.") from exc
 
 
-def _lines(pdf: pdfium.PdfDocument, index: int) -> Iterator[Line]:
-    """Each text line of a page with the font size and weight of its first letter."""
+def _page(pdf: pdfium.PdfDocument,
+          index: int) -> tuple[list[Line], list[EdgeLine] | None]:
+    """A page's text lines, each with the font size and weight of its first letter and
+    its baseline; and its top and bottom rows' lines, cut into items at wide gaps (None
+    when PDFium's characters do not line up with its text, which happens with
+    characters beyond the BMP)."""
     page = pdf[index]
     textpage = page.get_textpage()
     try:
+        height = page.get_height()
         count = textpage.count_chars()
         text = textpage.get_text_range() if count > 0 else ""
         aligned = len(text) == count  # char index == string index (no surrogate pairs)
+        lines: list[Line] = []
+        starts: list[int] = []  # of each line, in the page's text
         for match in LINE.finditer(text):
             if match.start() == len(text) and match.start() > 0:
                 break
             line, start = match.group(1), match.start()
-            size, weight, top = _font(textpage, line, start) if aligned else (0.0, 0, 0.0)
             cuts = _line_end_hyphens(textpage, line, start if aligned else None)
-            for piece in _cut(line, cuts):
-                yield Line(piece, size, weight, top)
+            offset = start
+            for piece in _cut(line, cuts):  # a piece ends with its hyphen, one character
+                style = _style(textpage, piece, offset) if aligned else (0.0, 0, None)
+                lines.append(Line(piece, *style))
+                starts.append(offset)
+                offset += len(piece)
+        edges = _edges(textpage, lines, starts, height) if aligned else None
     finally:
         textpage.close()
         page.close()
+    return lines, edges
+
+
+def _edges(textpage: pdfium.PdfTextPage, lines: list[Line], starts: list[int],
+           height: float) -> list[EdgeLine]:
+    placed = [i for i, line in enumerate(lines) if line.y is not None and line.text.strip()]
+    if not placed:
+        return []
+    top = max(lines[i].y or 0.0 for i in placed)
+    bottom = min(lines[i].y or 0.0 for i in placed)
+    edges = []
+    for i in placed:
+        y = lines[i].y or 0.0
+        for edge, near, distance in (("top", top - y <= ROW, height - y),
+                                     ("bottom", y - bottom <= ROW, y)):
+            if near:
+                items = _items(textpage, lines[i], starts[i])
+                edges.append(EdgeLine(i, edge, round(distance, 1), lines[i].size, items))
+    return edges
+
+
+def _items(textpage: pdfium.PdfTextPage, line: Line, start: int) -> tuple[str, ...]:
+    """The line's text cut at the spaces wider than its font size (PDFium puts a space
+    wherever it sees a gap, so only the characters around spaces are measured)."""
+    gap = (line.size or DEFAULT_SIZE) * ITEM_GAP
+    text = line.text
+    items, begin = [], 0
+    for space in SPACES.finditer(text):
+        before, after = space.start() - 1, space.end()
+        if before < 0 or after >= len(text):
+            continue
+        if _box(textpage, start + after)[0] - _box(textpage, start + before)[1] > gap:
+            items.append(text[begin:space.start()])
+            begin = after
+    items.append(text[begin:])
+    return tuple(" ".join(item.split()) for item in items if item.strip())
 
 
 def _line_end_hyphens(textpage: pdfium.PdfTextPage, line: str, offset: int | None) -> list[int]:
@@ -122,14 +189,21 @@ def _cut(line: str, cuts: list[int]) -> list[str]:
     return [piece.replace(PDFIUM_HYPHEN, "-") for piece in pieces]
 
 
-def _font(textpage: pdfium.PdfTextPage, line: str, offset: int) -> tuple[float, int, float]:
+def _style(textpage: pdfium.PdfTextPage, line: str,
+           offset: int) -> tuple[float, int, float | None]:
+    """Font size and weight of the line's first letter; baseline of its first character."""
+    placed = next((i for i, c in enumerate(line) if not c.isspace()), None)
+    if placed is None:
+        return 0.0, 0, None
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(textpage, offset + placed, x, y)
     first = next((i for i, c in enumerate(line) if c.isalpha()), None)
     if first is None:
-        return 0.0, 0, 0.0
+        return 0.0, 0, y.value
     index = offset + first
     size = float(pdfium_c.FPDFText_GetFontSize(textpage, index))
     weight = int(pdfium_c.FPDFText_GetFontWeight(textpage, index))
-    return round(size, 1), weight, 0.0  # position unused so far: not worth a call per line
+    return round(size, 1), weight, y.value
 
 
 def _outline(pdf: pdfium.PdfDocument) -> list[OutlineEntry]:
