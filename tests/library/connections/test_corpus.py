@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from jobdock.library.connections import contradiction, semantic, thematic
-from tests.library.connections.labelled import corpus_table, labels, score
+from tests.library.connections.labelled import CORPUS, HELDOUT, corpus_table, labels, score
 
 
-def _detect(engine):
-    t = corpus_table()
+def _detect(engine, corpus=CORPUS):
+    t = corpus_table(corpus)
     mask = np.ones(len(t), dtype=bool)
     found = []
     for doc in t.doc_names:
@@ -44,3 +44,17 @@ def test_enrichment_labels_the_corpus_domains():
     polarity = {doc: float(np.mean(t.polarity[t.rows_of_document(doc)]))
                 for doc in t.doc_names}
     assert polarity["wage-raise-helps"] > 0.3 > -0.3 > polarity["wage-raise-hurts"]
+
+
+@pytest.mark.parametrize(("engine", "min_recall"), [
+    (semantic, 0.0), (contradiction, 0.0), (thematic, 0.0)])
+def test_engine_on_the_heldout_corpus(engine, min_recall):
+    t, found = _detect(engine, HELDOUT)
+    name = engine.__name__.rsplit(".", 1)[-1]
+    expected = {"semantic": "semantic_similarity", "contradiction": "contradiction_detection",
+                "thematic": "thematic_bridge"}[name]
+    result = score(expected, found, t, HELDOUT)
+    print(f"\nheld-out {expected}: found {len(result.found)} pairs, recall "
+          f"{result.recall:.2f}, precision {result.precision:.2f} "
+          f"(strict {result.strict_precision:.2f})")
+    assert result.recall >= min_recall
