@@ -5,8 +5,9 @@
 
 Each size runs in a fresh child process so that its peak memory (ru_maxrss) is its
 own. The library is synthetic but shaped like the real one: 384-d MiniLM-sized unit
-vectors around 400 topic centres (so cosines > 0.7 exist), 5 concepts per chunk drawn
-Zipf-like from a 20,000-word vocabulary, importance uniform 0-1, polarity in -1..1,
+vectors around 400 topic centres (so cosines > 0.7 exist), 5 concepts and 30 more
+vocabulary keys per chunk (as enrichment version 2 stores) drawn Zipf-like from a
+20,000-word vocabulary, importance uniform 0-1, polarity in -1..1,
 one of 14 domains at random. Reported per size (medians over --runs): building the columnar
 table from records, each engine, and the total; peak RSS of the child.
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 DIMS = 384
 NEW_CHUNKS = 150
+VOCABULARY = 30  # keys after the 5 concepts proper (enrich.VOCABULARY)
 CHUNKS_PER_DOC = 150
 
 
@@ -41,7 +43,7 @@ def _library(n: int, seed: int = 1):
     ranks = np.arange(1, 20001)
     weights = 1.0 / ranks
     weights /= weights.sum()
-    words = rng.choice(20000, size=(n + NEW_CHUNKS, 5), p=weights)
+    words = rng.choice(20000, size=(n + NEW_CHUNKS, 5 + VOCABULARY), p=weights)
     domains = list(SEEDS)
     records = []
     for i in range(n + NEW_CHUNKS):
@@ -49,7 +51,7 @@ def _library(n: int, seed: int = 1):
         keys = tuple(f"w{w}" for w in dict.fromkeys(words[i].tolist()))
         records.append(ChunkRecord(
             f"c{i}", doc, vectors[i], float(rng.random()), float(rng.uniform(-1, 1)),
-            domains[int(rng.integers(len(domains)))], keys, keys))
+            domains[int(rng.integers(len(domains)))], keys, keys[:5]))
     return records
 
 

@@ -62,8 +62,9 @@ async def fill(url: str, storage: str, n: int) -> None:
              "start_offset": 0, "end_offset": 0} for i, r in enumerate(rows)], now)
         await docs.document_set_status(doc_id, "completed", now, None)
         await links.enrichment_replace(doc_id, [
-            (r.chunk_id, Enrichment([Concept(k, k, 1.0) for k in r.concepts], r.importance,
-                                    r.polarity, DomainLabel(r.domain, 1.0)),
+            (r.chunk_id, Enrichment([Concept(k, k, 1.0) for k in r.concept_texts],
+                                    r.importance, r.polarity, DomainLabel(r.domain, 1.0),
+                                    vocabulary=list(r.concepts[len(r.concept_texts):])),
              np.asarray(r.embedding, dtype=np.float32)) for r in rows])
     await dock.close()
 

@@ -35,7 +35,7 @@ def corpus_records(corpus: Path = CORPUS) -> tuple[ChunkRecord, ...]:
                                               strict=True)):
             records.append(ChunkRecord(
                 f"{path.stem}#{i}", path.stem, vector, enr.importance, enr.polarity,
-                enr.domain.domain, tuple(c.key for c in enr.concepts),
+                enr.domain.domain, tuple(enr.all_keys),
                 tuple(c.text for c in enr.concepts)))
     return tuple(records)
 

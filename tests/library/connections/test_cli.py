@@ -45,7 +45,8 @@ def test_detect_list_and_reprocess_from_the_command_line(tmp_path: Path) -> None
     only = json.loads(run("connections", "list", WAGE, "--engine", "contradiction_detection",
                           "--json", home=tmp_path).stdout)
     assert {c["engine"] for c in only} == {"contradiction_detection"}
-    friction = json.loads(run("connections", "list", WAGE, "--preset", "max-friction",
+    # balanced already puts the contradictions first; thematic-focus puts similarity first
+    friction = json.loads(run("connections", "list", WAGE, "--preset", "thematic-focus",
                               "--json", home=tmp_path).stdout)
     assert [c["id"] for c in friction] != [c["id"] for c in listed]
     table = run("connections", "list", WAGE, home=tmp_path)

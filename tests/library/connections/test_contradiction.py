@@ -15,9 +15,9 @@ def test_shared_concepts_with_opposite_polarity_contradict():
     t = table(record("a", "A", polarity=0.6, importance=0.8, concepts=WAGE),
               record("b", "B", polarity=-0.5, importance=0.4, concepts=(*WAGE, "poverty")))
     [c] = _find(t)
-    # Jaccard on words: {minimum, wage, job, price} vs + poverty = 4/5
-    assert c.metadata["concept_overlap"] == 0.8
-    assert c.strength == round(0.4 * 0.8 + 0.4 * 1.1 / 2 + 0.2 * 0.6, 6)
+    # of the 4 concepts of either (+ poverty), both discuss 3
+    assert c.metadata["concept_overlap"] == 0.75
+    assert c.strength == round(0.4 * 0.75 + 0.4 * 1.1 / 2 + 0.2 * 0.6, 6)
     assert c.metadata["shared_concepts"] == ["minimum wage", "job", "price"]
     assert "opposing stances (polarity difference: 1.10)" in c.metadata["explanation"]
 
@@ -51,3 +51,15 @@ def test_at_most_top_n_by_strength():
     assert len(found) == 20
     assert found[0].target_chunk_id == "t24"
     assert [c.strength for c in found] == sorted((c.strength for c in found), reverse=True)
+
+
+def test_a_concept_counts_as_shared_when_the_other_passage_discusses_it():
+    # b's concepts proper are (tax, school); "minimum wage" and "job" are only in its
+    # vocabulary (keys after its concept texts), and still count as discussed there
+    t = table(record("a", "A", polarity=0.6, concepts=("minimum wage", "job")),
+              record("b", "B", polarity=-0.6,
+                     concepts=("tax", "school", "minimum wage", "job"),
+                     texts=("tax", "school")))
+    [c] = _find(t)
+    assert c.metadata["concept_overlap"] == 0.5  # 2 of {minimum wage, job, tax, school}
+    assert c.metadata["shared_concepts"] == ["minimum wage", "job"]

@@ -20,15 +20,14 @@ def _detect(engine, corpus=CORPUS):
     return t, found
 
 
-@pytest.mark.parametrize(("engine", "min_recall"), [
-    (semantic, 1.0), (contradiction, 0.6), (thematic, 0.3)])
-def test_engine_finds_the_labelled_connections(engine, min_recall):
+@pytest.mark.parametrize("engine", [semantic, contradiction, thematic])
+def test_engine_finds_the_labelled_connections(engine):
     t, found = _detect(engine)
     name = found[0].engine
     result = score(name, found, t)
     print(f"\n{name}: found {len(result.found)} pairs, recall {result.recall:.2f}, "
           f"precision {result.precision:.2f} (strict {result.strict_precision:.2f})")
-    assert result.recall >= min_recall
+    assert result.recall == 1.0
     assert result.precision == 1.0
     for unrelated in labels()["unrelated"]:
         assert not [c for c in found if unrelated in (c.source_chunk_id.split("#")[0],
@@ -46,15 +45,20 @@ def test_enrichment_labels_the_corpus_domains():
     assert polarity["wage-raise-helps"] > 0.3 > -0.3 > polarity["wage-raise-hurts"]
 
 
-@pytest.mark.parametrize(("engine", "min_recall"), [
-    (semantic, 0.0), (contradiction, 0.0), (thematic, 0.0)])
-def test_engine_on_the_heldout_corpus(engine, min_recall):
+# Measured when the enrichment of version 2 landed (the corpus was committed before it
+# was written): the misses are the methods' known limits, see docs/connections.md.
+@pytest.mark.parametrize(("engine", "min_recall", "min_precision"), [
+    (semantic, 1.0, 1.0), (contradiction, 0.66, 1.0), (thematic, 0.66, 0.4)])
+def test_engine_on_the_heldout_corpus(engine, min_recall, min_precision):
     t, found = _detect(engine, HELDOUT)
-    name = engine.__name__.rsplit(".", 1)[-1]
-    expected = {"semantic": "semantic_similarity", "contradiction": "contradiction_detection",
-                "thematic": "thematic_bridge"}[name]
-    result = score(expected, found, t, HELDOUT)
-    print(f"\nheld-out {expected}: found {len(result.found)} pairs, recall "
+    name = {semantic: "semantic_similarity", contradiction: "contradiction_detection",
+            thematic: "thematic_bridge"}[engine]
+    result = score(name, found, t, HELDOUT)
+    print(f"\nheld-out {name}: found {len(result.found)} pairs, recall "
           f"{result.recall:.2f}, precision {result.precision:.2f} "
           f"(strict {result.strict_precision:.2f})")
     assert result.recall >= min_recall
+    assert result.precision >= min_precision
+    for unrelated in labels(HELDOUT)["unrelated"]:
+        assert not [c for c in found if unrelated in (c.source_chunk_id.split("#")[0],
+                                                       c.target_chunk_id.split("#")[0])]

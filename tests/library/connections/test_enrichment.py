@@ -26,10 +26,19 @@ def test_stop_words_and_fillers_are_not_concepts():
     assert keys == set()
 
 
-def test_concept_importance_is_relative_to_the_best_and_ties_break_by_key():
+def test_concept_importance_is_relative_to_the_best_and_an_earlier_word_ranks_first():
+    # count x (2 at the first content word .. 1 at the last): 2x2, 2x1.75, 1x1
     concepts = extract_concepts("Zebra. Apple. Zebra, apple; mango.")
-    assert [c.key for c in concepts] == ["appl", "zebra", "mango"]
-    assert [c.importance for c in concepts] == [1.0, 1.0, 0.5]
+    assert [c.key for c in concepts] == ["zebra", "appl", "mango"]
+    assert [c.importance for c in concepts] == [1.0, 0.875, 0.25]
+
+
+def test_a_phrase_subsumes_its_words_and_frees_their_place():
+    text = ("Minimum wage laws differ. The minimum wage rose; the wage bill rose with "
+            "the minimum wage. Economists debate inflation.")
+    keys = [c.key for c in extract_concepts(text, limit=4)]
+    assert keys[0] == "minimum wage"
+    assert "wage" not in keys and "minimum" not in keys and len(keys) == 4
 
 
 def test_jaccard():

@@ -83,30 +83,67 @@ def extract_concepts(text: str, context: Counter[str] | None = None,
     a collocation (in the passage or the document), and then scores its count times two.
     ``context`` (stem counts over the whole document) lifts words the document keeps
     returning to: those are what a passage shares with other documents on its subject.
+    Where a word first occurs lifts it too (up to x2 for the first word, x1 for the last):
+    a passage states its topic early, and in a short passage, where most words occur
+    once, that decides which of the tied words are its concepts (KEA and YAKE use the
+    same signal). A phrase subsumes its words: once "minimum wage" is a concept, "wage"
+    and "minimum" are not counted again as concepts of their own.
     """
     counts: Counter[str] = Counter()
     surfaces: dict[str, Counter[str]] = {}
+    first: dict[str, int] = {}
+    seen = 0
     for phrase in candidate_phrases(text):
         stems = [stem(w) for w in phrase]
-        grams = [(s, w) for s, w in zip(stems, phrase, strict=True)]
+        grams = [(s, w, seen + i) for i, (s, w) in enumerate(zip(stems, phrase, strict=True))]
         if len(phrase) >= 2:
-            grams += [(" ".join(stems[i:i + 2]), " ".join(phrase[i:i + 2]))
+            grams += [(" ".join(stems[i:i + 2]), " ".join(phrase[i:i + 2]), seen + i)
                       for i in range(len(phrase) - MAX_PHRASE_WORDS + 1)]
-        for key, surface in grams:
+        seen += len(phrase)
+        for key, surface, at in grams:
             counts[key] += 1
+            first.setdefault(key, at)
             surfaces.setdefault(key, Counter())[surface] += 1
     phrases = {key for key in counts if " " in key
                and (_collocation(key, counts) or (context and _collocation(key, context)))}
     # A word met only inside a recurring phrase is that phrase, not a second concept.
     inside = {w for p in phrases for w in p.split() if counts[w] <= counts[p]}
-    scores = {key: _score(key, n, context) for key, n in counts.items()
+    scores = {key: _score(key, n, context) * _position(first[key], seen)
+              for key, n in counts.items()
               if (" " not in key and key not in inside) or key in phrases}
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    ranked = _subsumed(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])), limit)
     if not ranked:
         return []
     top = ranked[0][1]
     return [Concept(key, _commonest(surfaces[key]), round(score / top, 4))
             for key, score in ranked]
+
+
+def _position(first_word: int, words: int) -> float:
+    """2 for a concept met at the passage's first content word, down to 1 at its last."""
+    return round(2.0 - first_word / max(1, words - 1), 6) if words > 1 else 2.0
+
+
+def _subsumed(ranked: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
+    """The best ``limit`` concepts, best first, where a phrase stands for its words: a
+    word after a phrase that holds it is skipped; a phrase after one of its words takes
+    that word's place (it says more)."""
+    chosen: list[tuple[str, float]] = []
+    for key, score in ranked:
+        words = key.split()
+        if len(words) == 1 and any(key in c.split() for c, _ in chosen if " " in c):
+            continue
+        if len(words) > 1:
+            held = [i for i, (c, _) in enumerate(chosen) if c in words]
+            if held:
+                chosen[held[0]] = (key, chosen[held[0]][1])
+                chosen = [c for i, c in enumerate(chosen) if i not in held[1:]]
+                continue
+        if len(chosen) < limit:
+            chosen.append((key, score))
+        elif not any(c in words for c, _ in chosen):
+            break
+    return chosen[:limit]
 
 
 def _collocation(key: str, counts: Counter[str]) -> bool:

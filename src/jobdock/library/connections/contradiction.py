@@ -1,8 +1,9 @@
 """Contradiction engine (origin §8.3): passages of other documents about the same
-concepts (Jaccard of the concepts' word stems ≥ 0.5) with opposite polarity (product < 0, distance
+concepts (Jaccard overlap ≥ 0.5: of the concepts of either passage, the share both
+discuss, see :meth:`ChunkTable.overlap`) with opposite polarity (product < 0, distance
 ≥ 0.3); the 20 strongest per source chunk. Strength = 0.4·Jaccard + 0.4·distance/2 +
-0.2·mean importance. Overlaps come from the table's inverted concept index: one
-``unique`` over posting lists per source chunk, never a loop over pairs.
+0.2·mean importance. Overlaps come from the table's inverted indexes: ``bincount`` over
+posting lists per source chunk, never a loop over pairs.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ def find(table: ChunkTable, sources: np.ndarray, targets: np.ndarray,
     for row in np.asarray(sources, dtype=np.int64):
         if not table.concepts[row] or abs(table.polarity[row]) < params.min_source_polarity:
             continue
-        rows, shared = table.shared_counts(int(row))
-        union = table.term_counts[row] + table.term_counts[rows] - shared
+        rows, shared, union = table.overlap(int(row))
         jac = shared / np.maximum(union, 1)
         p = table.polarity[rows]
         ok = ((jac >= params.min_concept_overlap) & targets[rows]

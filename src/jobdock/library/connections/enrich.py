@@ -1,10 +1,12 @@
 """Enrich the chunks of one document: concepts, importance, polarity and domain.
 
 Deterministic and local (no model): concepts from :mod:`.concepts`, polarity from VADER
-(:mod:`.polarity`), domain from seed vocabularies (:mod:`.domains`). Importance ranks a
-passage within its document: how many of the document's main concepts it carries, how
-dense in content words it is, and whether it takes a stance; half raw score (against
-the best passage), half rank, so every document has a spread of important passages.
+(:mod:`.polarity`), domain from seed vocabularies (:mod:`.domains`). Importance scores a
+passage on absolute signals (length, density in content words, how many of the
+document's main concepts it carries, stance), blended a quarter with its score against
+the document's best passage; no ranking, so in a three-paragraph document every
+substantial paragraph can be important (the ranking of version 1 put the last one of
+every document below 0.6).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobdock.library.connections.concepts import (
+    CONCEPTS_PER_CHUNK,
     Concept,
     candidate_phrases,
     extract_concepts,
@@ -23,8 +26,11 @@ from jobdock.library.connections.concepts import (
 from jobdock.library.connections.domains import DomainLabel, label
 from jobdock.library.connections.polarity import polarity
 
-ENRICHMENT_VERSION = 1
+ENRICHMENT_VERSION = 2
 DOCUMENT_CONCEPTS = 10
+# Concept keys kept per passage beyond its concepts proper (best first): the passage's
+# vocabulary, against which another passage's concepts are said to be discussed or not.
+VOCABULARY = 30
 
 
 @dataclass
@@ -33,12 +39,13 @@ class Enrichment:
     importance: float = 0.0
     polarity: float = 0.0
     domain: DomainLabel = field(default_factory=lambda: DomainLabel("general", 0.0))
+    vocabulary: list[str] = field(default_factory=list)  # more keys, after the concepts
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": ENRICHMENT_VERSION,
                 "concepts": [c.to_dict() for c in self.concepts],
                 "importance": self.importance, "polarity": self.polarity,
-                "domain": self.domain.to_dict()}
+                "domain": self.domain.to_dict(), "vocabulary": list(self.vocabulary)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Enrichment:
@@ -49,11 +56,17 @@ class Enrichment:
             importance=float(data.get("importance", 0.0)),
             polarity=float(data.get("polarity", 0.0)),
             domain=DomainLabel(str(domain.get("primaryDomain", "general")),
-                               float(domain.get("confidence", 0.0))))
+                               float(domain.get("confidence", 0.0))),
+            vocabulary=[str(k) for k in data.get("vocabulary", [])])
 
     @property
     def concept_keys(self) -> frozenset[str]:
         return frozenset(c.key for c in self.concepts)
+
+    @property
+    def all_keys(self) -> list[str]:
+        """The concepts' keys, then the vocabulary's: what the store keeps per chunk."""
+        return [c.key for c in self.concepts] + list(self.vocabulary)
 
 
 def enrich_texts(texts: list[str]) -> list[Enrichment]:
@@ -67,9 +80,11 @@ def enrich_texts(texts: list[str]) -> list[Enrichment]:
     out = []
     raw = []
     for text, counts in zip(texts, per_chunk, strict=True):
-        concepts = extract_concepts(text, context)
+        ranked = extract_concepts(text, context, limit=CONCEPTS_PER_CHUNK + VOCABULARY)
         pol = polarity(text)
-        out.append(Enrichment(concepts=concepts, polarity=pol, domain=label(counts)))
+        out.append(Enrichment(concepts=ranked[:CONCEPTS_PER_CHUNK], polarity=pol,
+                              domain=label(counts),
+                              vocabulary=[c.key for c in ranked[CONCEPTS_PER_CHUNK:]]))
         raw.append(_raw_importance(text, counts, main, pol))
     for item, value in zip(out, _spread(raw), strict=True):
         item.importance = value
@@ -77,25 +92,27 @@ def enrich_texts(texts: list[str]) -> list[Enrichment]:
 
 
 def _raw_importance(text: str, counts: Counter[str], main: set[str], pol: float) -> float:
+    """What makes a passage worth connecting, each signal 0-1 on an absolute scale:
+    a full paragraph rather than a fragment (40 words and more), dense in content words
+    (half of its words or more), carrying the document's main concepts (two in five of
+    them or more), and taking a stance."""
     words = max(1, len(text.split()))
     content = sum(len(p) for p in candidate_phrases(text))
-    coverage = len(main & counts.keys()) / len(main) if main else 0.0
-    density = content / words
-    length = min(1.0, words / 60)
-    return 0.5 * coverage + 0.2 * density + 0.15 * length + 0.15 * min(1.0, abs(pol) * 2)
+    length = min(1.0, words / 40)
+    density = min(1.0, content / words / 0.5)
+    coverage = min(1.0, (len(main & counts.keys()) / len(main) if main else 0.0) / 0.4)
+    stance = min(1.0, abs(pol) * 2)
+    return 0.3 * length + 0.25 * density + 0.3 * coverage + 0.15 * stance
 
 
 def _spread(raw: list[float]) -> list[float]:
-    """Half the score against the best passage, half its rank (ties share a rank)."""
+    """Three quarters the absolute score, one quarter the score against the document's
+    best passage: a short document of substantial paragraphs has several important
+    ones (no forced ranking pushes its last paragraph down), a fragment stays low."""
     if not raw:
         return []
     best = max(raw) or 1.0
-    if len(raw) == 1:
-        return [round(min(1.0, 0.5 * raw[0] / best + 0.5), 4)]
-    ordered = sorted(raw)
-    ranks = [ordered.index(r) / (len(raw) - 1) for r in raw]
-    return [round(min(1.0, max(0.0, 0.5 * r / best + 0.5 * k)), 4)
-            for r, k in zip(raw, ranks, strict=True)]
+    return [round(min(1.0, max(0.0, 0.75 * r + 0.25 * r / best)), 4) for r in raw]
 
 
 def concept_stems(text: str) -> set[str]:

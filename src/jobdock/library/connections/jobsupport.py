@@ -32,12 +32,14 @@ def enrich_chunks(chunks: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any, A
     return [(c["id"], e, c.get("embedding")) for c, e in zip(chunks, enrichments, strict=True)]
 
 
-def ensure_enriched(docs: DocumentRepo, repo: ConnectionsRepo, document_id: str) -> list[str]:
+def ensure_enriched(docs: DocumentRepo, repo: ConnectionsRepo, document_id: str,
+                    refresh: bool = False) -> list[str]:
     """The document's chunk ids; enriches it first if it was processed before enrichment
-    existed (or its enrichment is incomplete)."""
+    existed (or its enrichment is incomplete), or always with ``refresh`` (reprocessing
+    brings a document enriched by an older version up to the current one)."""
     have = repo.chunk_ids(document_id)
     chunks = docs.chunks(document_id)
-    if len(have) != len(chunks):
+    if refresh or len(have) != len(chunks):
         repo.save_enrichments(document_id, enrich_chunks(chunks))
         have = repo.chunk_ids(document_id)
     return have

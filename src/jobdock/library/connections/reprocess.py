@@ -51,7 +51,7 @@ def reprocess_connections(ctx: JobContext) -> dict[str, Any]:
 
 
 def _prepare(docs: Any, repo: ConnectionsRepo, document_id: str) -> dict[str, Any]:
-    chunk_ids = ensure_enriched(docs, repo, document_id)
+    chunk_ids = ensure_enriched(docs, repo, document_id, refresh=True)
     if not chunk_ids:
         raise PermanentError(f"document {document_id} has no chunks to connect")
     return {"chunk_ids": chunk_ids, "before": sum(repo.counts(document_id).values())}

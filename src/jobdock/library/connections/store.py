@@ -55,7 +55,7 @@ class ConnectionStore:
             steps.append((self.queries["enrichment_insert"], {
                 "chunk_id": chunk_id, "document_id": document_id,
                 "concepts": self.store.enc_json([c.to_dict() for c in e.concepts]),
-                "concept_keys": SEPARATOR.join(c.key for c in e.concepts),
+                "concept_keys": SEPARATOR.join(e.all_keys),
                 "concept_texts": SEPARATOR.join(c.text for c in e.concepts),
                 "importance": e.importance, "polarity": e.polarity,
                 "domain": e.domain.domain, "domain_confidence": e.domain.confidence,

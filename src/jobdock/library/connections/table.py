@@ -4,13 +4,16 @@ Rows are in the caller's order (the store loads them ordered by document and chu
 index), and every engine breaks ties by row, so results never depend on chance.
 Embeddings are one float32 matrix of unit vectors; similarity search is a blocked
 matrix product, never a loop over pairs. Concept words get an inverted index (stem →
-rows), so overlap counts for one source chunk are one ``bincount`` over posting lists.
+rows, see :class:`Postings`), so overlap counts for one source chunk are a few
+``bincount`` over posting lists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -27,8 +30,8 @@ class ChunkRecord:
     importance: float = 0.0
     polarity: float = 0.0
     domain: str = "general"
-    concepts: tuple[str, ...] = ()  # concept keys
-    concept_texts: tuple[str, ...] = ()  # same order, for explanations
+    concepts: tuple[str, ...] = ()  # concept keys, then vocabulary keys
+    concept_texts: tuple[str, ...] = ()  # of the concepts proper, for explanations
 
 
 @dataclass
@@ -84,50 +87,136 @@ class ChunkTable:
         codes = [self.doc_names[d] for d in document_ids if d in self.doc_names]
         return np.isin(self.doc_codes, np.array(codes, dtype=np.int32))
 
+    def core_of(self, row: int) -> tuple[str, ...]:
+        """A row's concepts proper (those with a text, best first); the keys after them
+        are its vocabulary, used only to tell whether it discusses another's concept."""
+        return self.concepts[row][: len(self.concept_texts[row]) or len(self.concepts[row])]
+
     def terms_of(self, row: int) -> frozenset[str]:
-        """The stems of a row's concepts: what overlaps are counted on, so that
-        "minimum wage" in one passage meets "wage" and "minimum" in another."""
+        """The stems of a row's concept keys (core and vocabulary): what a passage is
+        said to discuss, so that "minimum wage" in one passage meets "wage" and
+        "minimum" in another."""
         return frozenset(w for key in self.concepts[row] for w in key.split())
 
     @cached_property
-    def _term_postings(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
-        """(term -> code, rows grouped by term, group starts, distinct terms per row),
-        built with one pass in Python and a sort in numpy."""
-        codes: dict[str, int] = {}
-        pair_rows: list[int] = []
-        pair_terms: list[int] = []
-        for row, keys in enumerate(self.concepts):
-            for word in {w for key in keys for w in key.split()}:
-                pair_rows.append(row)
-                pair_terms.append(codes.setdefault(word, len(codes)))
-        rows = np.array(pair_rows, dtype=np.int64)
-        terms = np.array(pair_terms, dtype=np.int64)
-        order = np.argsort(terms, kind="stable")
-        starts = np.searchsorted(terms[order], np.arange(len(codes) + 1))
-        per_row = np.bincount(rows, minlength=len(self))
-        return codes, rows[order], starts, per_row
+    def _term_postings(self) -> Postings:
+        """Rows by the words of their concept keys (core and vocabulary). A one-word key
+        is its own word, so only the library's distinct phrases are split in Python."""
+        codes, rows = _pairs(self.concepts)
+        phrases = sorted(k for k in set(chain.from_iterable(self.concepts)) if " " in k)
+        if not phrases:
+            return Postings(codes, rows, len(self))
+        phrase_codes = np.array([hash(p) for p in phrases], dtype=np.int64)
+        at = np.flatnonzero(np.isin(codes, phrase_codes))
+        order = np.argsort(codes[at], kind="stable")
+        at_codes, at_rows = codes[at][order], rows[at][order]
+        extra_codes, extra_rows = [codes], [rows]
+        for phrase in phrases:
+            code = hash(phrase)
+            lo = int(np.searchsorted(at_codes, code, side="left"))
+            hi = int(np.searchsorted(at_codes, code, side="right"))
+            for word in phrase.split():
+                extra_codes.append(np.full(hi - lo, hash(word), dtype=np.int64))
+                extra_rows.append(at_rows[lo:hi])
+        return Postings(np.concatenate(extra_codes), np.concatenate(extra_rows), len(self))
 
-    @property
-    def term_counts(self) -> np.ndarray:
-        return self._term_postings[3]
+    @cached_property
+    def _core_postings(self) -> tuple[Postings, dict[str, list[str]]]:
+        """Rows by their core keys, and word -> the core keys holding it."""
+        cores = [self.core_of(row) for row in range(len(self))]
+        by_word: dict[str, list[str]] = {}
+        for key in sorted(set(chain.from_iterable(cores))):
+            for word in dict.fromkeys(key.split()):
+                by_word.setdefault(word, []).append(key)
+        return Postings(*_pairs(cores), len(self)), by_word
 
-    def shared_counts(self, row: int) -> tuple[np.ndarray, np.ndarray]:
-        """(candidate rows, number of concept terms each shares with ``row``), rows
-        ascending; ``row`` itself included."""
-        codes, grouped, starts, _ = self._term_postings
-        found = sorted(codes[w] for w in self.terms_of(row) if w in codes)
-        if not found:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        hits = np.concatenate([grouped[starts[c]:starts[c + 1]] for c in found])
-        counts = np.bincount(hits, minlength=len(self))  # linear, no sort
-        rows = np.flatnonzero(counts)
-        return rows, counts[rows]
+    def overlap(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(candidate rows ascending, shared concepts, concepts in all) against ``row``.
+
+        The concepts in all are the union of the two rows' core concepts; one is shared
+        when both passages discuss it (all its words among each one's terms). Their
+        ratio is the Jaccard overlap of the two passages on the concepts that matter to
+        either. Every count is a ``bincount`` over posting lists, never a loop over rows.
+        """
+        n = len(self)
+        words_index = self._term_postings
+        keys_index, by_word = self._core_postings
+        core = sorted(set(self.core_of(row)))
+        if not core:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        terms = self.terms_of(row)
+        # the row's core concepts that each candidate discusses (has all their words)
+        mine = np.zeros(n, dtype=np.int64)
+        for key in core:
+            words = sorted(set(key.split()))
+            present = words_index.rows_with(words[:1])
+            for word in words[1:]:
+                present = np.intersect1d(present, words_index.rows_with([word]),
+                                         assume_unique=True)
+            mine[present] += 1
+        # each candidate's core concepts that the row discusses
+        theirs_keys = sorted({k for w in terms for k in by_word.get(w, ())
+                              if set(k.split()) <= terms})
+        theirs = np.bincount(keys_index.rows_with(theirs_keys), minlength=n)
+        both = np.bincount(keys_index.rows_with(core), minlength=n)
+        shared = mine + theirs - both
+        rows = np.flatnonzero(shared)
+        union = len(core) + keys_index.per_row[rows] - both[rows]
+        return rows, shared[rows], union
 
     def shared_concepts(self, source: int, target: int) -> list[str]:
-        """The source's concepts (as people read them) all of whose words the target has."""
-        words = self.terms_of(target)
-        return [text for key, text in zip(self.concepts[source], self.concept_texts[source],
-                                          strict=True) if set(key.split()) <= words]
+        """The concepts (as people read them) that both passages discuss: the source's,
+        then the target's that the source does not already name."""
+        out: list[str] = []
+        for a, b in ((source, target), (target, source)):
+            words = self.terms_of(b)
+            for key, text in zip(self.core_of(a), self.concept_texts[a] or self.concepts[a],
+                                 strict=False):
+                if set(key.split()) <= words and text not in out:
+                    out.append(text)
+        return out
+
+
+def _pairs(items: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(hash code, row) of every string of every row, in row order; the loops run in C
+    (``map``), not in Python bytecode."""
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    codes = np.fromiter(map(hash, chain.from_iterable(items)), dtype=np.int64,
+                        count=int(lengths.sum()))
+    return codes, np.repeat(np.arange(len(items), dtype=np.int64), lengths)
+
+
+class Postings:
+    """Inverted index of strings to rows, built without a Python loop over pairs.
+
+    A string's code is its Python hash (64 bits, so two of a library's distinct words
+    colliding is a one-in-billions chance; results never depend on the hash seed, only
+    on which rows share a string). Pairs are sorted stably by code; a string's rows are
+    one slice, ascending.
+    """
+
+    def __init__(self, codes: np.ndarray, rows: np.ndarray, n: int) -> None:
+        order = np.argsort(codes, kind="stable")  # rows stay ascending within a code
+        codes, rows = codes[order], rows[order]
+        keep = np.ones(len(codes), dtype=bool)
+        keep[1:] = (codes[1:] != codes[:-1]) | (rows[1:] != rows[:-1])  # repeats in a row
+        codes, self.rows = codes[keep], rows[keep]
+        first = np.ones(len(codes), dtype=bool)
+        first[1:] = codes[1:] != codes[:-1]
+        self.codes = codes[first]
+        self.starts = np.r_[np.flatnonzero(first), len(codes)]
+        self.per_row = np.bincount(self.rows, minlength=n)  # distinct strings per row
+
+    def rows_with(self, names: Iterable[str]) -> np.ndarray:
+        """The rows of each of ``names``, concatenated (a row once per name it has)."""
+        parts = []
+        for name in names:
+            code = hash(name)
+            at = int(np.searchsorted(self.codes, code))
+            if at < len(self.codes) and self.codes[at] == code:
+                parts.append(self.rows[self.starts[at]:self.starts[at + 1]])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _codes(values: list[str]) -> tuple[np.ndarray, dict[str, int]]:

@@ -63,7 +63,7 @@ def _related(table: ChunkTable, sources: np.ndarray, candidates: np.ndarray,
     """Per block of rows: cosines, the shared-concept bonus, cross-domain and cross-document
     masks, then the best few per source; the caller keeps the best overall."""
     query = table.embeddings[sources]
-    shared_rows = [table.shared_counts(int(r)) for r in sources]
+    shared_rows = [table.overlap(int(r))[:2] for r in sources]
     k = params.max_candidates_per_source
     parts: list[tuple[np.ndarray, ...]] = []
     for start in range(0, len(table), BLOCK_ROWS):
