@@ -121,11 +121,15 @@ def show(ctx: typer.Context, document_id: str,
 def export(ctx: typer.Context, document_ids: list[str] = typer.Argument(...),
            user_id: str = USER_OPTION,
            out: Path | None = typer.Option(None, "--out", help="Also write the ZIP here."),
+           include_connections: bool = typer.Option(
+               False, "--include-connections",
+               help="Add each document's connections.json (importing restores them)."),
            wait: bool = WAIT_OPTION, run: bool = RUN_OPTION) -> None:
     """Export documents as one ZIP (stored under {user}/exports/)."""
 
     async def go(dock: Dock) -> None:
-        job = await DocumentService.of(dock).export(user_id, document_ids)
+        job = await DocumentService.of(dock).export(user_id, document_ids,
+                                                    include_connections)
         console.print(f"export job {job.id}")
         await _follow(dock, [job], run, wait or out is not None)
         if out is not None:

@@ -22,7 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MiB = 1024 * 1024
 _PIECE = 1 * MiB
-DOCUMENT_FILES = ("content.md", "chunks.json", "metadata.json", "manifest.json")
+# connections.json: present when exported with includeConnections (the import restores
+# the connections whose two chunks exist; rows are checked there, see connections.hooks)
+DOCUMENT_FILES = ("content.md", "chunks.json", "metadata.json", "manifest.json",
+                  "connections.json")
 DOCUMENT_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 
 

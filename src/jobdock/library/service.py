@@ -119,13 +119,19 @@ class DocumentService:
     async def chunks(self, document_id: str) -> list[ChunkRow]:
         return await self.store.chunk_list(document_id)
 
-    async def export(self, user_id: str, document_ids: list[str]) -> Job:
-        for doc_id in document_ids:
-            await self.get(doc_id, user_id)
+    async def export(self, user_id: str, document_ids: list[str],
+                     include_connections: bool = False) -> Job:
+        """Start ``export_documents``; with ``include_connections`` each document's
+        ``connections.json`` goes into the ZIP too (an import restores them)."""
+        if not document_ids:
+            raise InvalidRequest("choose at least one document to export")
         titles = [(await self.get(doc_id, user_id))["title"] for doc_id in document_ids]
         title = titles[0] if len(titles) == 1 else f"{titles[0]} and {len(titles) - 1} more"
+        data: dict[str, Any] = {"document_ids": document_ids}
+        if include_connections:
+            data["includeConnections"] = True
         return await self.admin.submit(NewJob(
-            "export_documents", {"document_ids": document_ids}, user_id=user_id,
+            "export_documents", data, user_id=user_id,
             entity_type="document", entity_id=document_ids[0], metadata={"title": title}))
 
     async def import_files(self, user_id: str, files: dict[str, bytes], *, title: str,

@@ -47,3 +47,17 @@ async def test_upsert_is_idempotent_and_keeps_reviews(dock: Dock) -> None:
     assert (saved["strength"], saved["user_validated"], saved["id"]) == (0.9, True, key)
     # a row whose chunk is gone is not written
     assert await store.upsert([{**row, "target_chunk_id": "missing#0"}], now) == 0
+
+
+def test_connections_json_from_an_archive_keeps_only_well_formed_rows():
+    from jobdock.library.connections.hooks import valid_rows
+
+    good = {"source_chunk_id": "a#0", "target_chunk_id": "b#0",
+            "engine": "semantic_similarity", "strength": 0.8, "metadata": {},
+            "user_validated": True, "id": "x", "discovered_at": "2026-01-01T00:00:00Z"}
+    bad = [{**good, "engine": "telepathy"}, {**good, "strength": 7},
+           {**good, "strength": True}, {**good, "source_chunk_id": 3},
+           {**good, "user_validated": "yes"}, {**good, "metadata": "{}"},
+           {**good, "discovered_at": 5}, "not a row"]
+    assert valid_rows({"connections": [good, *bad]}) == [good]
+    assert valid_rows({"connections": "many"}) == [] == valid_rows([good])

@@ -89,3 +89,39 @@ def _first_id(html: str) -> str:
     marker = 'data-connection-id="'
     start = html.index(marker) + len(marker)
     return html[start:html.index('"', start)]
+
+
+async def test_export_with_connections_from_the_api_and_the_library_page(
+        web_dock: Dock, client: httpx.AsyncClient) -> None:
+    await _detected(web_dock)
+    started = await client.post("/api/documents/export", json={
+        "document_ids": [WAGE, "wage-raise-hurts"], "user_id": "ann",
+        "includeConnections": True})
+    assert started.status_code == 201, started.text
+    job = started.json()["job"]
+    assert job["job_type"] == "export_documents"
+    assert job["input_data"] == {"document_ids": [WAGE, "wage-raise-hurts"],
+                                 "includeConnections": True}
+    plain = await client.post("/api/documents/export",
+                              json={"document_ids": [WAGE], "user_id": "ann"})
+    assert plain.status_code == 201 and "includeConnections" not in \
+        plain.json()["job"]["input_data"]
+    assert (await client.post("/api/documents/export", json={
+        "document_ids": [WAGE], "user_id": "bob"})).status_code == 422  # not bob's
+    assert (await client.post("/api/documents/export",
+                              json={"document_ids": []})).status_code == 422
+
+    page = (await client.get("/library")).text
+    assert 'id="export-form"' in page and 'name="include_connections"' in page
+    assert f'name="document_id" value="{WAGE}"' in page
+    form = await client.post("/library/export", data={
+        "document_id": [WAGE, "wage-raise-hurts"], "include_connections": "on"})
+    assert form.status_code == 303
+    made = await web_dock.admin.get_job(form.headers["location"].rsplit("/", 1)[1])
+    assert made.job_type == "export_documents" and made.user_id == "ann"
+    assert made.input_data == {"document_ids": [WAGE, "wage-raise-hurts"],
+                               "includeConnections": True}
+    without = await client.post("/library/export", data={"document_id": [WAGE]})
+    made = await web_dock.admin.get_job(without.headers["location"].rsplit("/", 1)[1])
+    assert made.input_data == {"document_ids": [WAGE]}
+    assert (await client.post("/library/export", data={})).status_code == 422

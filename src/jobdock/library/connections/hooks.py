@@ -12,6 +12,7 @@ from jobdock.jobs.context import JobContext
 from jobdock.jobs.services import UnknownService
 from jobdock.library.connections.enrich import Enrichment, enrich_texts
 from jobdock.library.connections.jobsupport import enrich_chunks
+from jobdock.library.connections.model import ENGINES
 from jobdock.library.connections.repo import CONNECTIONS, ConnectionsRepo
 from jobdock.library.rows import ChunkRow
 
@@ -66,5 +67,31 @@ def after_import(ctx: JobContext, document_id: str, chunks: Sequence[ChunkRow],
     raw = ctx.read_file(f"{prefix}/{FILE}")
     if raw is None:
         return {"restored": 0}
-    rows = json.loads(raw).get("connections", [])
-    return {"restored": repo.restore(rows)}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return {"restored": 0}
+    return {"restored": repo.restore(valid_rows(body))}
+
+
+def valid_rows(body: Any) -> list[dict[str, Any]]:
+    """The rows of a ``connections.json`` (from an archive: untrusted) that are well
+    formed: two chunk ids, a known engine, a strength 0-1, a review of null / true /
+    false, metadata an object; the others are left out."""
+    rows = body.get("connections") if isinstance(body, dict) else None
+    out = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        strength = row.get("strength")
+        if (isinstance(row.get("source_chunk_id"), str)
+                and isinstance(row.get("target_chunk_id"), str)
+                and row.get("engine") in ENGINES
+                and isinstance(strength, int | float) and not isinstance(strength, bool)
+                and 0.0 <= float(strength) <= 1.0
+                and row.get("user_validated") in (None, True, False)
+                and isinstance(row.get("metadata", {}), dict | None)
+                and all(isinstance(row.get(k), str | None)
+                        for k in ("id", "validated_at", "discovered_at"))):
+            out.append(row)
+    return out

@@ -1,9 +1,11 @@
-"""Document upload: store a file and start ``process_document`` (page form and JSON API)."""
+"""Documents in the web UI and the JSON API: upload (starts ``process_document``), the
+Library list, delete, and export (``export_documents``, with or without connections)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from jobdock.admin import InvalidRequest
 from jobdock.jobs.model import Job
@@ -104,3 +106,45 @@ async def delete_api(request: Request, document_id: str) -> JSONResponse:
         status = 409 if "first" in str(exc) else 404
         return JSONResponse({"detail": one_line(exc)}, status_code=status)
     return JSONResponse(result)
+
+
+class ExportIn(BaseModel):
+    """What to export: documents of one user, optionally with their connections."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    document_ids: list[str] = Field(min_length=1, max_length=1000)
+    user_id: str = "local"
+    include_connections: bool = Field(False, alias="includeConnections")
+
+
+@router.post("/api/documents/export", status_code=201, tags=["documents"])
+async def export_api(request: Request, body: ExportIn) -> JSONResponse:
+    """Start ``export_documents``: one ZIP under ``{user}/exports/``; with
+    ``includeConnections`` each document's ``connections.json`` too."""
+    try:
+        job = await DocumentService.of(dock_of(request)).export(
+            body.user_id, body.document_ids, body.include_connections)
+    except InvalidRequest as exc:
+        return JSONResponse({"detail": one_line(exc)}, status_code=422)
+    return JSONResponse({"job": job.to_dict()}, status_code=201)
+
+
+@router.post("/library/export", include_in_schema=False)
+async def export_page(request: Request) -> Response:
+    """The Library's Export button: the ticked documents (of one user) in one ZIP."""
+    form = await request.form()
+    ids = [str(v) for v in form.getlist("document_id")]
+    service = DocumentService.of(dock_of(request))
+    try:
+        if not ids:
+            raise InvalidRequest("tick at least one document to export")
+        owners = {(await service.get(doc_id))["user_id"] for doc_id in ids}
+        if len(owners) != 1:
+            raise InvalidRequest("an export holds the documents of one user; tick those "
+                                 "of one user only")
+        job = await service.export(owners.pop(), ids,
+                                   form.get("include_connections") == "on")
+    except InvalidRequest as exc:
+        return render(request, "error.html", {"message": one_line(exc)}, status_code=422)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
