@@ -23,6 +23,7 @@ from tests.support.engine import wait_for, wait_status
 from tests.support.processes import ROOT, read_lines, start_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
+PER_PROCESS = 1000  # "8 processes submitting the same key 1,000 times": each of the 8
 
 
 def stop_all(workers: list[subprocess.Popen[bytes]]) -> None:
@@ -61,12 +62,13 @@ async def test_eight_processes_submitting_one_key_a_thousand_times_make_one_job(
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [subprocess.Popen([sys.executable, "-m", "tests.support.submitter", url,
-                               "the-key", "125", str(go)], cwd=ROOT, env=env,
+                               "the-key", str(PER_PROCESS), str(go)], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(8)]
     try:
-        await asyncio.sleep(0)  # every process opens its store first; then all start at once
-        await wait_for(lambda: True, 1)
+        # every process opens its store first; then all start at once
+        await wait_for(lambda: len(list(tmp_path.glob("go.ready.*"))) == len(procs), 120,
+                       "every submitter to open its store")
         go.write_text("go")
         outs = [await asyncio.to_thread(p.communicate, timeout=120) for p in procs]
     finally:
@@ -77,7 +79,7 @@ async def test_eight_processes_submitting_one_key_a_thousand_times_make_one_job(
     assert all(p.returncode == 0 for p in procs), [e.decode()[-500:] for _, e in outs]
     jobs = await dock.store.job_list(JobFilter(limit=500))
     await dock.close()
-    assert len(ids) == 1000 and len(set(ids)) == 1
+    assert len(ids) == 8 * PER_PROCESS and len(set(ids)) == 1
     assert [str(j.id) for j in jobs] == ids[:1]
 
 

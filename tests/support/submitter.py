@@ -1,5 +1,6 @@
 """``python -m tests.support.submitter DATABASE_URL KEY N GO_FILE``: wait for GO_FILE, then
-submit N jobs with the unique key KEY and print the id each submit returned."""
+submit N jobs with the unique key KEY and print the id each submit returned. Once its
+store is open it creates GO_FILE.ready.PID, so the test starts every process at once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ async def main(url: str, key: str, n: int, go_file: str) -> None:
     dock = await Dock.open(Settings(database_url=url, imports=["tests.support.jobtypes"]),
                            migrate=False)
     try:
+        with open(f"{go_file}.ready.{os.getpid()}", "w"):
+            pass
         deadline = time.monotonic() + 60
         while not os.path.exists(go_file):  # a start line for every process at once
             if time.monotonic() > deadline:
