@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +114,33 @@ async def test_a_processed_document_job_is_titled_by_the_title_found_inside(
     assert job_title(job) == "report"
     await drain(dock)
     assert job_title(await dock.admin.get_job(job.id)) == "The Jobdock Handbook"
+
+
+def test_list_is_greppable_when_piped_and_fits_80_columns_at_a_terminal(
+        report: Path, tmp_path: Path) -> None:
+    assert run(tmp_path, "documents", "add", str(report), "--run").returncode == 0
+    (doc,) = docs_of(tmp_path)
+    piped = run(tmp_path, "documents", "list").stdout
+    fields = piped.rstrip("\n").split("\t")
+    assert piped.count("\n") == 1 and fields[:2] == [doc["id"], "completed"], piped
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "80", "TERM": "xterm"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobdock.cli.main", "--database-url",
+         f"sqlite:///{tmp_path / 'db.sqlite'}", "--storage-url", str(tmp_path / "storage"),
+         "documents", "list"], stdout=follower, stderr=follower, cwd=ROOT, env=env,
+        timeout=120)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode())
+    assert proc.returncode == 0 and "completed" in shown and doc["title"] in shown, shown
+    assert max(len(line) for line in shown.splitlines()) <= 80, shown
