@@ -66,24 +66,22 @@ def positioned_furniture(edges: list[list[EdgeLine]], body: float) -> list[set[i
 
     ``body`` is the body text's font size; lines set clearly larger (a slide's title,
     which may well repeat) are never furniture."""
+    shapes = [[_furniture_shape(line.items) for line in lines] for lines in edges]
     places: dict[tuple[str, str], list[tuple[float, int]]] = {}
     for page, lines in enumerate(edges):
-        for line in lines:
-            for item in line.items:
-                if _furniture_shaped(item):
-                    places.setdefault((line.edge, signature(item)), []).append(
-                        (line.distance, page))
+        for line, shaped in zip(lines, shapes[page], strict=True):
+            for shape in shaped:
+                places.setdefault((line.edge, shape), []).append((line.distance, page))
     for found in places.values():
         found.sort()
     offset = _printed_offset(edges)
     drop: list[set[int]] = [set() for _ in edges]
     for page, lines in enumerate(edges):
-        for line in lines:
+        for line, shaped in zip(lines, shapes[page], strict=True):
             if body and line.size > body * LARGER_THAN_BODY:
                 continue
-            repeated = sum(_recurs(places.get((line.edge, signature(item)), []),
-                                   line.distance) for item in line.items
-                           if _furniture_shaped(item))
+            repeated = sum(_recurs(places[(line.edge, shape)], line.distance)
+                           for shape in shaped)
             if (line.items and repeated * 2 >= len(line.items)) \
                     or PAGE_NUMBER.match(" ".join(line.items)) \
                     or (offset is not None and page + offset in _numbers(line)):
@@ -109,10 +107,16 @@ def _printed_offset(edges: list[list[EdgeLine]]) -> int | None:
     return offset if count >= max(MIN_NUMBERED, len(edges) // 4) else None
 
 
-def _furniture_shaped(item: str) -> bool:
-    """Words (three letters at least) or a page number; not a lone "}" or "end"."""
-    letters = sum(c.isalpha() for c in signature(item))
-    return letters >= MIN_SIGNATURE_LETTERS or bool(PAGE_NUMBER.match(item.strip()))
+def _furniture_shape(items: tuple[str, ...]) -> list[str]:
+    """The signatures of the items that may be furniture: words (three letters at least)
+    or a page number; not a lone "}" or "end"."""
+    shapes = []
+    for item in items:
+        shape = signature(item)
+        if sum(c.isalpha() for c in shape) >= MIN_SIGNATURE_LETTERS or \
+                PAGE_NUMBER.match(item.strip()):
+            shapes.append(shape)
+    return shapes
 
 
 def _recurs(found: list[tuple[float, int]], distance: float) -> bool:
