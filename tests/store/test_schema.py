@@ -19,12 +19,13 @@ DECLARED_INDEXES = {
 }
 POSTGRES_ONLY_INDEXES = {"background_jobs_status_idx", "background_jobs_type_idx"}
 MIGRATIONS = ["0001_background_jobs", "0004_engine_features", "0005_job_counts",
-              "0006_list_indexes"]
+              "0006_list_indexes", "0007_list_indexes_tuned"]
 
 
 POSTGRES_ONLY_QUERIES = {
     "planner_ordered_claim", "relaxed_commit",  # session settings
     "job_counts_fold",  # SQLite keeps its totals directly
+    "list_planner",  # a planner setting of list pages filtered on two indexed columns
     "job_complete_and_claim",  # one statement there; two in one transaction on SQLite
 }
 

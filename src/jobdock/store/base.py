@@ -8,6 +8,8 @@ updates: a method returns ``False``/``None`` when the compare-and-set lost the r
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import uuid
 from abc import ABC, abstractmethod
@@ -79,6 +81,9 @@ class Store(FeatureQueries, ABC):
     # how JSON text the store encodes itself treats values JSON has no type for (as the
     # dialect's ``enc_json`` does: SQLite writes them as strings, Postgres refuses them)
     json_default: Callable[[Any], Any] | None = None
+    # list several statuses with one query per status, merged (Postgres: each is an
+    # ordered index scan); SQLite's planner walks the time index either way
+    list_each_status = False
 
     # ---- dialect hooks ------------------------------------------------------------------
     @abstractmethod
@@ -291,10 +296,21 @@ class Store(FeatureQueries, ABC):
         return await self._one_job("job_get", {"id": self.enc_id(job_id), "user_id": user_id})
 
     async def job_list(self, f: JobFilter) -> list[Job]:
+        if f.statuses and len(f.statuses) > 1 and self.list_each_status:
+            # one ordered index scan per status, merged here: "status = ANY(...)" gets a
+            # bitmap scan and a sort of every matching row instead (400 ms at 1M pending)
+            pages = await asyncio.gather(*(self.job_list(dataclasses.replace(f, statuses=(s,)))
+                                           for s in dict.fromkeys(f.statuses)))
+            newest = [(j.updated_at if f.sort == "updated" else j.created_at, j.id, j)
+                      for page in pages for j in page]
+            newest.sort(key=lambda t: (t[0], t[1]), reverse=True)
+            return [j for _, _, j in newest[:f.limit]]
+        one = f.statuses[0] if f.statuses and len(f.statuses) == 1 else None
         name = "job_list_by_updated" if f.sort == "updated" else "job_list_by_created"
         after_ts, after_id = f.after if f.after else (None, None)
         return await self._jobs(name, {
-            "statuses": self.enc_list(f.statuses), "job_type": f.job_type, "stage": f.stage,
+            "statuses": None if one else self.enc_list(f.statuses), "status": one,
+            "job_type": f.job_type, "stage": f.stage,
             "user_id": f.user_id, "text": f"%{escape_like(f.text)}%" if f.text else None,
             "after_ts": self.enc_time(after_ts),
             "after_id": self.enc_id(after_id) if after_id else None, "limit": f.limit,

@@ -128,10 +128,12 @@ WHERE id = %(id)s AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s);
 
 -- name: job_list_by_{sort}
 -- A page of jobs, newest first by {sort}_at, with filters; keyset pagination on
--- ({sort}_at, id).
+-- ({sort}_at, id). One status is asked as :status (an equality: the status index then
+-- gives the rows in order); the store asks each of several statuses on its own.
 -- each sort in: created updated
 SELECT * FROM background_jobs
 WHERE (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::text[]))
+  AND (%(status)s::text IS NULL OR status = %(status)s)
   AND (%(job_type)s::text IS NULL OR job_type = %(job_type)s)
   AND (%(stage)s::text IS NULL OR progress->>'stage' = %(stage)s)
   AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
@@ -140,6 +142,12 @@ WHERE (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::text[]))
   AND (%(after_ts)s::timestamptz IS NULL OR ({sort}_at, id) < (%(after_ts)s, %(after_id)s::uuid))
 ORDER BY {sort}_at DESC, id DESC
 LIMIT %(limit)s;
+
+-- name: list_planner
+-- (Postgres only; first statement of a list page's transaction when it filters on two
+-- indexed columns.) Walk an index in order and stop at the page's end, rather than AND
+-- two bitmaps and sort every matching row.
+SET LOCAL enable_bitmapscan = off;
 
 -- name: job_counts
 -- Number of one user's jobs per status (through background_jobs_user_idx: reads that

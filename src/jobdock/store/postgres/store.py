@@ -25,6 +25,8 @@ MIGRATIONS_TABLE = "jobdock_migrations"
 # (0.3 ms).
 CUSTOM_PLANS = frozenset({"job_list_by_created", "job_list_by_updated", "job_retry_due",
                           "job_rescue_stale", "job_ids_by_status"})
+# Job list pages: several indexed filters at once are walked in order (list_planner).
+ORDERED_LISTS = frozenset({"job_list_by_created", "job_list_by_updated"})
 # The worker's hot-path writes run on connections of their own, set up once with these
 # session settings (one round trip per statement, no transaction block around it).
 WORKER_WRITES = frozenset({"job_claim", "job_complete_many", "job_complete_and_claim",
@@ -43,6 +45,7 @@ def describe_conninfo(url: str) -> str:
 
 class PostgresStore(Store):
     dialect = "postgres"
+    list_each_status = True
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self.url = url
@@ -82,11 +85,27 @@ class PostgresStore(Store):
         await self.pools.close()
 
     async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if name in ORDERED_LISTS and sum(params.get(k) is not None for k in (
+                "status", "statuses", "job_type", "user_id")) >= 2:
+            return await self._fetch_list_in_order(name, params)
+
         async def run(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
             async with conn.cursor() as cur:
                 await cur.execute(self.queries[name], params, prepare=name not in CUSTOM_PLANS)
                 return await cur.fetchall() if cur.description else []
         return await self._run(run, worker=name in WORKER_WRITES)
+
+    async def _fetch_list_in_order(self, name: str,
+                                   params: dict[str, Any]) -> list[dict[str, Any]]:
+        """A page filtered on two indexed columns (type and user, say): walk one index in
+        order and filter. The planner would rather AND two bitmaps and sort every match
+        (300 ms at 1M jobs, for a page of 50 found in 0.1 ms in order)."""
+        async def run(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            async with conn.transaction(), conn.cursor() as cur:
+                await cur.execute(self.queries["list_planner"], prepare=False)
+                await cur.execute(self.queries[name], params, prepare=False)
+                return await cur.fetchall()
+        return await self._run(run)
 
     async def _run(self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *,
                    worker: bool = False) -> T:

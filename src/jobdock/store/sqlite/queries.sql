@@ -111,6 +111,7 @@ SELECT * FROM background_jobs WHERE id = :id AND (:user_id IS NULL OR user_id = 
 -- each sort in: created updated
 SELECT * FROM background_jobs
 WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
+  AND (:status IS NULL OR status = :status)
   AND (:job_type IS NULL OR job_type = :job_type)
   AND (:stage IS NULL OR json_extract(progress, '$.stage') = :stage)
   AND (:user_id IS NULL OR user_id = :user_id)
