@@ -14,12 +14,12 @@ from jobdock.store.sqlite.store import SqliteStore
 
 DECLARED_INDEXES = {
     "background_jobs_claim_idx", "background_jobs_active_idx", "background_jobs_retry_idx",
-    "background_jobs_created_idx", "background_jobs_user_idx", "background_jobs_limited_idx",
+    "background_jobs_created_idx", "background_jobs_by_user_idx", "background_jobs_limited_idx",
     "background_jobs_unique_idx", "background_jobs_updated_idx",
 }
 POSTGRES_ONLY_INDEXES = {"background_jobs_status_idx", "background_jobs_type_idx"}
 MIGRATIONS = ["0001_background_jobs", "0004_engine_features", "0005_job_counts",
-              "0006_list_indexes", "0007_list_indexes_tuned"]
+              "0006_list_indexes"]
 
 
 POSTGRES_ONLY_QUERIES = {

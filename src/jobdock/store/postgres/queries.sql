@@ -150,7 +150,7 @@ LIMIT %(limit)s;
 SET LOCAL enable_bitmapscan = off;
 
 -- name: job_counts
--- Number of one user's jobs per status (through background_jobs_user_idx: reads that
+-- Number of one user's jobs per status (through background_jobs_by_user_idx: reads that
 -- user's jobs only).
 SELECT status, count(*) AS n FROM background_jobs
 WHERE user_id = %(user_id)s

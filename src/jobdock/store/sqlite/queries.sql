@@ -122,7 +122,7 @@ ORDER BY {sort}_at DESC, id DESC
 LIMIT :limit;
 
 -- name: job_counts
--- Number of one user's jobs per status (through background_jobs_user_idx).
+-- Number of one user's jobs per status (through background_jobs_by_user_idx).
 SELECT status, count(*) AS n FROM background_jobs
 WHERE user_id = :user_id
 GROUP BY status;
