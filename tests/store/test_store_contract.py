@@ -106,6 +106,9 @@ async def test_complete_and_claim_is_one_guarded_round_trip(dock: Dock) -> None:
     for i in (cancelled.id, paused.id):
         assert rows[i] is not None and rows[i].status is JobStatus.PROCESSING
     assert rows[foreign.id] is not None and rows[foreign.id].worker_id == "w2"
+    # the status counters (statement triggers) saw both updates of the one statement
+    assert await store.job_counts() == {"pending": 0, "processing": 5, "completed": 1,
+                                        "paused": 0, "failed": 0, "cancelled": 0}
     # nothing to complete, nothing left to claim
     assert await store.job_complete_and_claim("w1", [], 3, None, now) == (set(), [])
     # completions alone (no free slot)
