@@ -78,3 +78,13 @@ def test_burst_worker_runs_a_submitted_job(cli) -> None:  # type: ignore[no-unty
     assert cli("worker", "--burst").returncode == 0
     shown = json.loads(cli("jobs", "show", job_id, "--json").stdout)
     assert shown["status"] == "completed" and len(shown["output_data"]["digest"]) == 64
+
+
+def test_show_into_a_pipe_is_plain_lines_without_padding(cli) -> None:  # type: ignore[no-untyped-def]
+    job_id = cli("submit", "staged_sleep", "--input", '{"stages": 2}').stdout.strip()
+    shown = cli("jobs", "show", job_id)
+    lines = shown.stdout.splitlines()
+    assert shown.returncode == 0 and lines[0].split() == ["id", job_id]
+    assert [ln for ln in lines if ln != ln.rstrip()] == []  # no padding to the terminal width
+    assert ["status", "pending"] in [ln.split() for ln in lines]
+    assert '"stages": 2' in shown.stdout and "\x1b[" not in shown.stdout

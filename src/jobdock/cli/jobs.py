@@ -10,7 +10,7 @@ from jobdock.admin import InvalidRequest, JobFilter
 from jobdock.admin.paging import decode_cursor, iter_jobs, job_page
 from jobdock.app import Dock
 from jobdock.cli.common import console, err_console, fail, print_json, run_with_dock
-from jobdock.cli.render import job_detail, jobs_table, plain_line
+from jobdock.cli.render import job_detail, job_detail_text, jobs_table, plain_line
 from jobdock.jobs.model import JobStatus
 
 app = typer.Typer(help="List, show, watch and steer jobs.", no_args_is_help=True)
@@ -70,6 +70,8 @@ def show(ctx: typer.Context, job_id: str, as_json: bool = JSON_OPTION) -> None:
         job = await dock.admin.get_job(job_id)
         if as_json:
             print_json(job.to_dict())
+        elif not console.is_terminal:
+            sys.stdout.write(job_detail_text(job))
         else:
             console.print(job_detail(job))
 

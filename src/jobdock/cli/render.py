@@ -90,6 +90,18 @@ def job_detail(job: Job) -> Table:
     return table
 
 
+def job_detail_text(job: Job) -> str:
+    """For pipes: the same rows as plain lines (a value's later lines indented under it),
+    without the padding a table adds to every line."""
+    lines = []
+    for name, value in _detail_rows(job):
+        if value is not None:
+            first, *rest = str(value).splitlines() or [""]
+            lines.append(f"{name:<12}{first}".rstrip())
+            lines += [f"{'':<12}{line}".rstrip() for line in rest]
+    return "\n".join(lines) + "\n"
+
+
 def _detail_rows(job: Job) -> list[tuple[str, Any]]:
     now = datetime.now(UTC)
     progress = job.progress
