@@ -33,26 +33,27 @@ from jobdock.store.queries import load_queries
 BASE = "postgresql://postgres@127.0.0.1:5432/test"
 COUNT_TRIGGERS = ("background_jobs_count_insert", "background_jobs_count_update",
                   "background_jobs_count_delete")
-INDEXES = {
-    "status": "CREATE INDEX IF NOT EXISTS bench_status_idx ON background_jobs "
+INDEXES = {  # the list indexes of migration 0006 (dropped for the variants without them)
+    "status": "CREATE INDEX IF NOT EXISTS background_jobs_status_idx ON background_jobs "
               "(status, created_at DESC, id DESC)",
-    "type": "CREATE INDEX IF NOT EXISTS bench_type_idx ON background_jobs "
+    "type": "CREATE INDEX IF NOT EXISTS background_jobs_type_idx ON background_jobs "
             "(job_type, created_at DESC, id DESC)",
-    "updated": "CREATE INDEX IF NOT EXISTS bench_updated_idx ON background_jobs "
+    "updated": "CREATE INDEX IF NOT EXISTS background_jobs_updated_idx ON background_jobs "
                "(updated_at DESC, id DESC)",
 }
-VARIANTS: dict[str, tuple[bool, tuple[str, ...]]] = {
-    "no-counts": (False, ()),
-    "counts": (True, ()),
+VARIANTS: dict[str, tuple[bool, tuple[str, ...]]] = {  # name: (count triggers, indexes)
+    "bare": (False, ()),  # no count triggers, no list indexes
+    "counts": (True, ()),  # count triggers, no list indexes
     "counts+status+type": (True, ("status", "type")),
-    "counts+status+type+updated": (True, ("status", "type", "updated")),
+    "shipped": (True, ("status", "type", "updated")),
 }
 
 
 def prepare(conn: psycopg.Connection[Any], counts: bool, indexes: tuple[str, ...]) -> None:
     conn.execute("TRUNCATE background_jobs")
     for name, create in INDEXES.items():
-        conn.execute(create if name in indexes else f"DROP INDEX IF EXISTS bench_{name}_idx")
+        drop = f"DROP INDEX IF EXISTS background_jobs_{name}_idx"
+        conn.execute(create if name in indexes else drop)
     for trigger in COUNT_TRIGGERS:
         conn.execute(f"ALTER TABLE background_jobs "
                      f"{'ENABLE' if counts else 'DISABLE'} TRIGGER {trigger}")
@@ -135,7 +136,7 @@ def main() -> None:
                     assert done == args.n, (v, done)
                     insert_us[v].append((inserted - began) / args.n * 1e6)
                     claim_us[v].append((ended - inserted) / args.n * 1e6)
-                    print(f"round {r + 1} {v:<28} insert {insert_us[v][-1]:6.1f} µs/job  "
+                    print(f"round {r + 1} {v:<26} insert {insert_us[v][-1]:6.1f} µs/job  "
                           f"claim+complete {claim_us[v][-1]:6.1f} µs/job; server CPU "
                           f"insert {insert_cpu[v][-1]:5.1f} claim+complete "
                           f"{claim_cpu[v][-1]:5.1f} µs/job  "
@@ -145,7 +146,7 @@ def main() -> None:
               f" {'wall µs/job: claim+complete':>28} {'insert':>7}")
         for v in names:
             med = statistics.median(claim_cpu[v])
-            print(f"{v:<28} {med:34.1f} {statistics.median(insert_cpu[v]):7.1f} "
+            print(f"{v:<26} {med:34.1f} {statistics.median(insert_cpu[v]):7.1f} "
                   f"{statistics.median(claim_us[v]):28.1f} "
                   f"{statistics.median(insert_us[v]):7.1f}   CPU {med / base:.2f}x of {names[0]}")
         print(f"# end load {os.getloadavg()}")
