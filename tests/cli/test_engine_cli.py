@@ -29,6 +29,13 @@ def test_schedules_limits_workers_and_bulk_from_the_command_line(cli) -> None:  
 
     assert cli("limits", "set", "queue", "imports", "--max", "2", "--fair").returncode == 0
     assert json.loads(cli("limits", "list", "--json").stdout)[0]["fair"] is True
+    # into a pipe: one tab-separated line per row, nothing cut, no table drawing
+    for command, first_fields in ((("schedules", "list"), ["nightly", "noop"]),
+                                  (("limits", "list"), ["queue", "imports", "2"])):
+        piped = cli(*command).stdout
+        assert piped.count("\n") == 1 and piped.split("\t")[:len(first_fields)] == \
+            first_fields, piped
+        assert not set(piped) & set("│┃━─…"), piped
 
     first = cli("submit", "noop", "--unique-key", "k1").stdout.strip()
     again = cli("submit", "noop", "--unique-key", "k1").stdout.strip()

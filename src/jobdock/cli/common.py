@@ -12,6 +12,8 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from jobdock.admin import AdminError, StorageError, StoreUnavailable
 from jobdock.app import Dock, ImportFailed
@@ -26,6 +28,23 @@ err_console = Console(stderr=True)
 # 1 = jobdock could not do its work (database or storage unreachable).
 EXIT_REFUSED = 2
 EXIT_UNAVAILABLE = 1
+
+
+def print_table(table: Table) -> None:
+    """A table at a terminal; into a pipe or a file, one tab-separated line per row, no
+    header and nothing cut to the width, so scripts can grep and cut it."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    columns = [list(column.cells) for column in table.columns]
+    for row in zip(*columns, strict=True):
+        sys.stdout.write("\t".join(_plain(cell) for cell in row) + "\n")
+
+
+def _plain(cell: object) -> str:
+    text = cell.plain if isinstance(cell, Text) else \
+        Text.from_markup(cell).plain if isinstance(cell, str) else str(cell)
+    return " ".join(text.split())  # no tab or newline inside a field
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:

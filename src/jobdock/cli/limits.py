@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jobdock.app import Dock
-from jobdock.cli.common import console, print_json, run_with_dock
+from jobdock.cli.common import console, print_json, print_table, run_with_dock
 from jobdock.cli.render import ago
 
 app = typer.Typer(help="Concurrency limits per job type or queue; fair queues.",
@@ -37,7 +37,7 @@ def list_limits(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         for r in rows:
             table.add_row(r["kind"], escape(r["name"]), str(r["max_running"] or "-"),
                           "yes" if r["fair"] else "no")
-        console.print(table)
+        print_table(table)
 
     run_with_dock(ctx, go)
 
@@ -85,6 +85,6 @@ def workers(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             table.add_row(escape(r["id"]), escape(r["host"]), str(r["pid"]),
                           str(r["concurrency"]), escape(",".join(r["queues"] or ["all"])),
                           str(r["jobs_running"]), ago(r["heartbeat_at"]), ago(r["started_at"]))
-        console.print(table)
+        print_table(table)
 
     run_with_dock(ctx, go)

@@ -9,7 +9,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from jobdock.app import Dock
-from jobdock.cli.common import console, fail, parse_json_object, print_json, run_with_dock
+from jobdock.cli.common import (
+    console,
+    fail,
+    parse_json_object,
+    print_json,
+    print_table,
+    run_with_dock,
+)
 from jobdock.cli.render import ago
 from jobdock.jobs.periodic import BadSchedule, parse_every, schedule_of
 
@@ -44,7 +51,7 @@ def list_schedules(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         if as_json:
             print_json([_json(r) for r in rows])
         else:
-            console.print(schedules_table(rows))
+            print_table(schedules_table(rows))
 
     run_with_dock(ctx, go)
 

@@ -16,6 +16,7 @@ from jobdock.cli.common import (
     err_console,
     fail,
     print_json,
+    print_table,
     run_with_dock,
 )
 from jobdock.cli.watch import watch_jobs
@@ -110,7 +111,7 @@ def show(ctx: typer.Context, document_id: str,
         if as_json:
             print_json(doc if doc_chunks is None else {**doc, "chunks": doc_chunks})
             return
-        console.print(document_grid(doc))
+        print_table(document_grid(doc))
         for chunk in doc_chunks or []:
             console.print(chunk_text(chunk), highlight=False)
 

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jobdock.app import Dock
-from jobdock.cli.common import console, print_json, run_with_dock
+from jobdock.cli.common import console, print_json, print_table, run_with_dock
 from jobdock.cli.watch import watch_jobs
 from jobdock.jobs.model import Job
 from jobdock.library.connections.service import ConnectionService
@@ -57,7 +57,7 @@ def list_connections(ctx: typer.Context, document_id: str,
             table.add_row(f"{c['score']:.3f}", f"{c['strength']:.2f}", c["engine"], reviewed,
                           escape(f"{c['other']['title']} #{c['other']['chunk_index'] + 1}"),
                           escape(c["explanation"]))
-        console.print(table)
+        print_table(table)
 
     run_with_dock(ctx, go)
 

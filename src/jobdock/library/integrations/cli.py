@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jobdock.app import Dock
-from jobdock.cli.common import console, print_json, run_with_dock
+from jobdock.cli.common import console, print_json, print_table, run_with_dock
 from jobdock.cli.watch import watch_jobs
 from jobdock.jobs.model import Job
 from jobdock.library.integrations.service import IntegrationService
@@ -151,7 +151,7 @@ def sync_state(ctx: typer.Context, user_id: str = USER, as_json: bool = JSON) ->
             table.add_row(r["document_id"], escape(r["title"]), escape(r["note_path"]),
                           f"{r['last_sync_direction']} {r['last_synced_at']}",
                           "CONFLICT" if r.get("conflict") else "")
-        console.print(table)
+        print_table(table)
 
     run_with_dock(ctx, go)
 
@@ -196,7 +196,7 @@ def annotations_list(ctx: typer.Context, document_id: str, user_id: str = USER,
             quote = a["quote"] if len(a["quote"]) < 60 else a["quote"][:57] + "..."
             table.add_row(a["id"][:8], f"{a['start_offset']}-{a['end_offset']}", escape(quote),
                           escape(a["note"]), a["source"], a["anchor_method"])
-        console.print(table)
+        print_table(table)
 
     run_with_dock(ctx, go)
 
@@ -253,7 +253,7 @@ def review_list(ctx: typer.Context, user_id: str = USER,
                           escape(str(r["highlight"].get("text", ""))[:50]),
                           escape(r["suggested_text"][:50]), f"{r['confidence']:.2f}",
                           r["status"])
-        console.print(table)
+        print_table(table)
 
     run_with_dock(ctx, go)
 
