@@ -25,7 +25,8 @@ def require_rig() -> None:
 
 @pytest.fixture
 def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
-    """A rig whose logs stay in ``test-artifacts/multihost/<test>/`` when the test fails."""
+    """A rig whose logs stay in ``test-artifacts/multihost/<test>/`` when the test fails
+    (always with ``JOBDOCK_RIG_KEEP=1``)."""
     require_rig()
     where = ROOT / "test-artifacts" / "multihost" / request.node.name
     shutil.rmtree(where, ignore_errors=True)
@@ -34,7 +35,7 @@ def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
         yield r.up()
     finally:
         r.down()
-    if not getattr(request.node, "rig_failed", True):
+    if not getattr(request.node, "rig_failed", True) and not os.environ.get("JOBDOCK_RIG_KEEP"):
         shutil.rmtree(where, ignore_errors=True)
 
 

@@ -1,11 +1,12 @@
 """A small TCP proxy that makes an HTTP service slow and flaky, or just relays bytes.
 
 ``--mode http`` (in front of the object store): per request it reads the fault settings
-from a JSON file (``{"delay": s, "drop": p, "error503": p}``, re-read when it changes),
-then waits up to ``delay`` seconds, drops the connection (before or after the request
-reached the server), answers ``503 SlowDown`` as S3 does when overloaded, or forwards the
-request. Counters go to ``--stats`` as JSON. ``--mode raw`` relays bytes, no faults (the
-rig's way in from outside the namespaces). Listen/upstream: ``HOST:PORT`` or ``unix:PATH``.
+from a JSON file (``{"delay": s, "drop": p, "error503": p}``, re-read when it changes;
+``"methods": "POST"`` limits the faults to those HTTP methods), then waits up to
+``delay`` seconds, drops the connection (before or after the request reached the
+server), answers ``503 SlowDown`` as S3 does when overloaded, or forwards the request.
+Counters go to ``--stats`` as JSON. ``--mode raw`` relays bytes, no faults (the rig's
+way in from outside the namespaces). Listen/upstream: ``HOST:PORT`` or ``unix:PATH``.
 This kernel has no ``netem`` qdisc, hence a proxy.
 """
 
@@ -28,6 +29,7 @@ class Faults:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.settings: dict[str, float] = {}
+        self.methods: set[str] | None = None  # faults only for these methods (None: all)
         self._mtime = 0.0
 
     def current(self) -> dict[str, float]:
@@ -36,7 +38,10 @@ class Faults:
         with contextlib.suppress(OSError, ValueError):
             mtime = self.path.stat().st_mtime
             if mtime != self._mtime:
-                self.settings = {k: float(v) for k, v in json.loads(self.path.read_text()).items()}
+                raw = json.loads(self.path.read_text())
+                methods = raw.pop("methods", None)
+                self.settings = {k: float(v) for k, v in raw.items()}
+                self.methods = set(methods.upper().split(",")) if methods else None
                 self._mtime = mtime
         return self.settings
 
@@ -98,6 +103,8 @@ class Proxy:
         body = await reader.readexactly(length) if length else b""
         self.stats["requests"] += 1
         faults = self.faults.current()
+        if self.faults.methods is not None and lines[0].split(" ", 1)[0] not in self.faults.methods:
+            faults = {}
         if faults.get("delay"):
             self.stats["delayed"] += 1
             await asyncio.sleep(random.uniform(0, faults["delay"]))

@@ -151,7 +151,9 @@ class Rig:
         self.spawn(None, f"relay-{name}-out", [*proxy, "--listen", "127.0.0.1:0",
                                                "--upstream", f"unix:{sock}",
                                                "--port-file", str(port_file)])
-        wait_for(port_file.exists, 20, f"the {name} relay port")
+        # written by the relay once listening: exists first, then has the digits
+        wait_for(lambda: port_file.exists() and port_file.read_text().strip() != "", 20,
+                 f"the {name} relay port")
         self.relays[name] = int(port_file.read_text())
 
     def _start_object_store(self) -> None:

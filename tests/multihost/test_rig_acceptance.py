@@ -8,6 +8,7 @@ must leave no file behind, and the times to recover are reported (printed and wr
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -61,7 +62,7 @@ async def test_500_jobs_three_hosts_one_killed_one_partitioned(rig: Rig) -> None
         report["total_seconds"] = round(time.monotonic() - started, 1)
         report["w2_alive_after_heal"] = rig.procs["w2"][0].poll() is None
         report["proxy"] = rig.proxy_stats()
-        _check_results(rig, observer, dock, deleted, report)
+        await _check_results(rig, observer, dock, deleted, report)
         report["web_counts"] = rig.web_get("/api/counts")
         assert report["web_counts"]["completed"] == N_JOBS - len(deleted)
     finally:
@@ -138,7 +139,7 @@ async def _partition_one_host(rig: Rig, observer: Observer, pid: int,
                            "seconds_to_rescue": round(rescued, 2), "held_ids": held}
 
 
-def _check_results(rig: Rig, observer: Observer, dock: Dock, deleted: set[uuid.UUID],
+async def _check_results(rig: Rig, observer: Observer, dock: Dock, deleted: set[uuid.UUID],
                    report: dict[str, Any]) -> None:
     jobs = observer.jobs()
     statuses = Counter(j["status"] for j in jobs)
@@ -152,7 +153,7 @@ def _check_results(rig: Rig, observer: Observer, dock: Dock, deleted: set[uuid.U
     report["digest"] = aggregate_digest(got)
     assert report["digest"] == aggregate_digest(expected), "a result differs from a clean run"
     _check_exactly_once(rig, jobs, report)
-    _check_storage(dock, observer, jobs, deleted, report)
+    await _check_storage(rig, dock, observer, jobs, deleted, report)
     report["retried_jobs"] = sum(1 for j in jobs if j["retry_count"])
     healed = report["partition"]["healed_at"]
     report["w2_completed_after_heal"] = sum(
@@ -160,6 +161,9 @@ def _check_results(rig: Rig, observer: Observer, dock: Dock, deleted: set[uuid.U
         j["completed_at"].timestamp() > healed)
     logs = "".join(p.read_text() for p in rig.root.glob("worker-*.log"))
     report["deadlocks_in_worker_logs"] = logs.count("deadlock detected")
+    # a completion's cleanup that failed (the maintenance sweep finishes it later)
+    report["cleanups_failed_in_worker_logs"] = [
+        line[:300] for line in logs.splitlines() if "after job completion:" in line]
     report["rescued_jobs"] = sum(1 for j in jobs if (j["metadata"] or {}).get("rescue_count"))
 
 
@@ -179,10 +183,18 @@ def _check_exactly_once(rig: Rig, jobs: list[dict[str, Any]], report: dict[str, 
         assert (job["output_data"]["run"], job["output_data"]["host"]) in runs
 
 
-def _check_storage(dock: Dock, observer: Observer, jobs: list[dict[str, Any]],
-                   deleted: set[uuid.UUID], report: dict[str, Any]) -> None:
+async def _check_storage(rig: Rig, dock: Dock, observer: Observer,
+                         jobs: list[dict[str, Any]], deleted: set[uuid.UUID],
+                         report: dict[str, Any]) -> None:
     """Only each completed job's final result is left: no checkpoint, no cursor, and
     nothing at all of a deleted job, in the object store or in the file records.
+
+    A job's worker deletes its checkpoints after recording its completion, in the
+    background, and the maintenance sweep (every 60 s) finishes a cleanup that did not
+    happen (a worker killed or cut off in between): the last jobs' cleanup may still be
+    under way when every job reads completed. So a leftover whose file record still
+    exists is waited for (polling, up to a sweep and a half); a leftover with no record
+    can never be cleaned and fails at once.
 
     Known gaps, counted and allowed only where they can come from; any other file fails
     (nothing at all of a deleted job is ever allowed):
@@ -194,6 +206,44 @@ def _check_storage(dock: Dock, observer: Observer, jobs: list[dict[str, Any]],
       the job's checkpoints (xfail in ``test_stale_writes.py``). Only under jobs
       completed by that host, and only checkpoints and cursors.
     """
+    held = {str(i) for i in report["partition"]["held_ids"]}
+    by_killed = {str(j["id"]) for j in jobs if j["output_data"]["host"] == "w1"}
+    by_id = {str(j["id"]): j for j in jobs}
+
+    def unexplained(keys: list[str]) -> list[str]:
+        expected = {f"jobs/{j['id']}/result.json" for j in jobs}
+        return [k for k in sorted(set(keys) - expected)
+                if k.split("/")[1] not in held | by_killed or k.endswith("/result.json")]
+
+    def orphans(pending: list[str]) -> list[str]:
+        """Of ``pending``, the files no record points at (read records, then list again:
+        a cleanup deletes the file before it forgets the record)."""
+        recorded = {k for _, k, _ in observer.files()}
+        return [k for k in unexplained(dock.storage.list()) if k in pending and
+                k not in recorded]
+
+    pending = unexplained(dock.storage.list())
+    first = sorted({k.split("/")[1] for k in pending})
+    report["cleanup_pending_when_all_completed"] = [
+        {"job": i, "host": by_id[i]["output_data"]["host"] if i in by_id else None,
+         "completed_after_heal_s": round(by_id[i]["completed_at"].timestamp() -
+                                         report["partition"]["healed_at"], 2)
+         if i in by_id else None} for i in first]
+    waited = time.monotonic()
+    while pending:
+        lost = orphans(pending)
+        assert not lost, f"{len(lost)} file(s) left behind with no record, e.g. {lost[:5]}"
+        if time.monotonic() - waited > 90:
+            break
+        await asyncio.sleep(0.5)
+        pending = unexplained(dock.storage.list())
+    report["seconds_until_cleaned_up"] = round(time.monotonic() - waited, 1)
+    if first:  # what the workers said about those jobs
+        logs = [line for p in sorted(rig.root.glob("worker-*.log"))
+                for line in p.read_text(errors="replace").splitlines()]
+        report["worker_log_of_pending_cleanups"] = {
+            i: [line[:300] for line in logs if i in line][-8:] for i in first}
+    assert not pending, f"{len(pending)} file(s) left behind, e.g. {pending[:5]}"
     keys = dock.storage.list()
     expected = {f"jobs/{j['id']}/result.json" for j in jobs}
     assert expected <= set(keys), "a completed job's result is missing"
@@ -201,16 +251,11 @@ def _check_storage(dock: Dock, observer: Observer, jobs: list[dict[str, Any]],
     # A job deleted after it completed takes its own jobs/{id}/ files with it too
     # (test_stale_writes.py::test_deleting_a_completed_job_leaves_no_file).
     assert not of_deleted, f"files of deleted jobs left behind: {of_deleted[:5]}"
-    held = {str(i) for i in report["partition"]["held_ids"]}
-    by_killed = {str(j["id"]) for j in jobs if j["output_data"]["host"] == "w1"}
     leftovers = sorted(set(keys) - expected)
     report["stale_files_left_by_cut_off_host"] = [k for k in leftovers
                                                   if k.split("/")[1] in held]
     report["checkpoints_left_by_killed_host"] = [k for k in leftovers
                                                  if k.split("/")[1] in by_killed]
-    unexplained = [k for k in leftovers if k.split("/")[1] not in held | by_killed or
-                   k.endswith("/result.json")]
-    assert not unexplained, f"{len(unexplained)} file(s) left behind, e.g. {unexplained[:5]}"
     records = {(str(j), k, f) for j, k, f in observer.files()}
     finals = {(str(j["id"]), f"jobs/{j['id']}/result.json", True) for j in jobs}
     assert finals <= records

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobdock.jobs.clock import Clock
+from jobdock.jobs.model import JobStatus
 from jobdock.store import Store
 from jobdock.worker.outage import Outage
 
@@ -92,16 +93,39 @@ class Completer:
                       ) -> set[uuid.UUID]:
         return await self.store.job_complete_many(self.worker_id, rows, self.clock.now())
 
+    async def _recorded_unheard(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of ``ids`` an earlier attempt did complete: its statement committed but
+        the answer was lost (a connection cut after the commit), so the retry found them
+        completed already, by this worker. They are won: the caller logs and cleans up."""
+        if not ids:
+            return set()
+        try:
+            flags = await self.outage.persist(
+                functools.partial(self.store.job_control_flags, ids), self.patience)
+        except Exception as exc:  # the sweeper cleans up after them later
+            log.warning("could not tell whether %d completion(s) went through: %s",
+                        len(ids), exc)
+            return set()
+        return {i for i, f in flags.items()
+                if f.status == JobStatus.COMPLETED and f.worker_id == self.worker_id}
+
     async def _flush(self) -> None:
         await asyncio.sleep(0)  # let the jobs finishing in this loop turn join the batch
         while self._pending:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
             rows = [(i, o, p) for i, o, p, _ in batch]
+            attempts = 0
+
+            async def record() -> set[uuid.UUID]:
+                nonlocal attempts
+                attempts += 1
+                return await self._record(rows)  # noqa: B023 - awaited in this iteration
             try:
                 # Through an outage the write waits for the database (the job stays ours
                 # while the heartbeat timeout has not run out), then is recorded.
-                won = await self.outage.persist(
-                    functools.partial(self._record, rows), self.patience)
+                won = await self.outage.persist(record, self.patience)
+                if attempts > 1:
+                    won |= await self._recorded_unheard([i for i, *_ in rows if i not in won])
             except Exception as exc:  # OutageGaveUp too
                 # Unrecorded jobs stay `processing`; the rescuer hands them back later.
                 log.warning("could not record %d completion(s): %s", len(batch), exc)

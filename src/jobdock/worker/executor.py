@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import logging
+import random
 import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from jobdock.jobfiles import delete_job_files
 from jobdock.jobs.clock import Clock
@@ -24,7 +26,7 @@ from jobdock.jobs.observe import job_scope
 from jobdock.jobs.registry import JobType, Registry, UnknownJobType
 from jobdock.jobs.retry import RetryPolicy
 from jobdock.jobs.services import ServiceKey
-from jobdock.storage import Storage
+from jobdock.storage import Storage, StorageUnavailable
 from jobdock.store import Store, is_store_outage
 from jobdock.worker.completer import Completer
 from jobdock.worker.outage import Outage, OutageGaveUp
@@ -32,6 +34,7 @@ from jobdock.worker.port import ServiceFactory, WorkerPort
 from jobdock.worker.threads import run_in_daemon_thread
 
 log = logging.getLogger("jobdock.worker")
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,8 +50,12 @@ class Executor:
     def __init__(self, store: Store, storage: Storage, registry: Registry, clock: Clock,
                  worker_id: str, completer: Completer,
                  services: Mapping[ServiceKey[object], ServiceFactory] | None = None, *,
-                 outage: Outage | None = None, patience: float = 30.0) -> None:
+                 outage: Outage | None = None, patience: float = 30.0,
+                 cleanup_patience: float = 120.0, stopping: asyncio.Event | None = None
+                 ) -> None:
         self.store = store
+        self.cleanup_patience = cleanup_patience
+        self.stopping = stopping or asyncio.Event()
         self.outage = outage or Outage(worker_id)
         self.patience = patience
         self.storage = storage
@@ -138,8 +145,10 @@ class Executor:
             log.info("job %s completed: %s in %.1f ms", running.job.id, running.job.job_type,
                      (time.monotonic() - running.started) * 1000)
         if won and clean:  # only the job's owner cleans up after it
-            self._follow_up(running, delete_job_files(self.store, self.storage, running.job.id,
-                                                      keep_final=True))
+            job_id = running.job.id
+            self._follow_up(running, self._until_done(
+                lambda: delete_job_files(self.store, self.storage, job_id, keep_final=True),
+                f"the cleanup of job {job_id}"))
         elif not won:
             self._follow_up(running, self._completion_refused(running))
 
@@ -160,6 +169,26 @@ class Executor:
             await self._interrupted(running, Interrupt.CANCEL)
         elif flags.pause_requested:
             await self._interrupted(running, Interrupt.PAUSE)
+
+    async def _until_done(self, work: Callable[[], Awaitable[T]], what: str) -> T:
+        """Run ``work`` (a cleanup), again after a backoff while the database or the
+        storage is unavailable, for up to ``cleanup_patience`` seconds or until the worker
+        stops; after that the error goes up (the maintenance sweep finishes the cleanup
+        from the file records, which a failed cleanup keeps)."""
+        deadline = time.monotonic() + self.cleanup_patience
+        delay = 0.1
+        while True:
+            try:
+                return await work()
+            except Exception as exc:
+                if not (is_store_outage(exc) or isinstance(exc, StorageUnavailable)) or \
+                        time.monotonic() + delay > deadline or self.stopping.is_set():
+                    raise
+                log.info("%s failed (%s); retrying in %.1fs", what,
+                         " ".join(str(exc).split())[:200], delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), delay)
+            delay = min(delay * 2, 5.0) * random.uniform(0.75, 1.0)
 
     def _follow_up(self, running: RunningJob, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -239,8 +268,11 @@ class Executor:
     async def cancel_and_delete(self, job: Job) -> None:
         if await self._write(lambda: self.store.job_mark_cancelled(job.id, self.worker_id,
                                                                    self.clock.now())):
-            await delete_job_files(self.store, self.storage, job.id, keep_final=False)
-            await self.store.job_delete(job.id, JobStatus.CANCELLED)
+            await self._until_done(
+                lambda: delete_job_files(self.store, self.storage, job.id, keep_final=False),
+                f"the deletion of job {job.id}")
+            await self._until_done(lambda: self.store.job_delete(job.id, JobStatus.CANCELLED),
+                                   f"the deletion of job {job.id}")
 
     @staticmethod
     def _progress(running: RunningJob) -> dict[str, Any]:

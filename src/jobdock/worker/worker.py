@@ -55,9 +55,10 @@ class Worker:
         patience = self.settings.heartbeat_timeout
         self.completer = Completer(store, self.worker_id, self.clock, outage=self.outage,
                                    patience=patience)
+        self._stopping = asyncio.Event()
         self.executor = Executor(store, storage, registry, self.clock, self.worker_id,
                                  self.completer, services, outage=self.outage,
-                                 patience=patience)
+                                 patience=patience, stopping=self._stopping)
         self.rescuer = Rescuer(store, self.clock, self.settings.heartbeat_timeout)
         self.retry_scheduler = RetryScheduler(store, self.clock)
         self.pruner = None if self.settings.retention is None else Pruner(
@@ -70,7 +71,6 @@ class Worker:
         self.running: dict[uuid.UUID, RunningJob] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
         self._stop_requested = False
         self._epoch = (store.connection_epoch, 0, False)
