@@ -31,7 +31,7 @@ from moto.server import ThreadedMotoServer
 
 import tests.support.jobtypes_engine  # noqa: F401  (registers engine_files*)
 from jobdock.app import Dock
-from jobdock.jobs.model import JobStatus, NewJob
+from jobdock.jobs.model import Job, JobStatus, NewJob
 from jobdock.settings import Settings
 from jobdock.store import StoreUnavailable
 from jobdock.worker import WorkerSettings
@@ -40,20 +40,30 @@ from tests.support.engine import FAST, running, wait_for, wait_status
 
 
 def _lose_first_answer(dock: Dock, monkeypatch: pytest.MonkeyPatch) -> list[set[uuid.UUID]]:
-    """The next completion commits, then its caller hears an outage instead of the answer."""
-    real = dock.store.job_complete_many
+    """The next completion commits, then its caller hears an outage instead of the answer:
+    recorded on its own by the completer, or with the claim loop's next claim."""
     committed: list[set[uuid.UUID]] = []
+    real_many, real_and_claim = dock.store.job_complete_many, dock.store.job_complete_and_claim
+
+    def lose(won: set[uuid.UUID]) -> None:
+        if won and not committed:
+            committed.append(won)
+            raise StoreUnavailable("connection lost (the answer, after the commit)")
 
     async def complete_many(worker_id: str,
                             results: Sequence[tuple[uuid.UUID, Any, dict[str, Any] | None]],
                             now: datetime) -> set[uuid.UUID]:
-        won = await real(worker_id, results, now)
-        if not committed:
-            committed.append(won)
-            raise StoreUnavailable("connection lost (the answer, after the commit)")
+        won = await real_many(worker_id, results, now)
+        lose(won)
         return won
 
+    async def complete_and_claim(*args: Any, **kwargs: Any) -> tuple[set[uuid.UUID], list[Job]]:
+        won, jobs = await real_and_claim(*args, **kwargs)
+        lose(won)
+        return won, jobs
+
     monkeypatch.setattr(dock.store, "job_complete_many", complete_many)
+    monkeypatch.setattr(dock.store, "job_complete_and_claim", complete_and_claim)
     return committed
 
 
@@ -72,6 +82,8 @@ async def test_a_completion_whose_answer_was_lost_still_cleans_up(
     worker = dock.worker(WorkerSettings(maintenance=False, **FAST))  # type: ignore[arg-type]
     async with running(worker):
         done = await wait_status(dock, job.id, JobStatus.COMPLETED)
+        # the commit is visible before the call that made it returns
+        await wait_for(lambda: bool(committed), 10, "the completion's lost answer")
         assert committed == [{job.id}], "the completion did not go through the lost answer"
         assert done.worker_id == worker.worker_id
         await wait_for(lambda: not worker.executor.following, 30, "the completion's follow-up")

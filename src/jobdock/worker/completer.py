@@ -39,6 +39,8 @@ class Completer:
         self.max_batch = max_batch
         self._pending: list[_Item] = []
         self.in_flight: set[uuid.UUID] = set()  # queued or being written
+        # given back after a failed write of the caller's: it may have committed unheard
+        self._maybe_recorded: set[uuid.UUID] = set()
         self._flushing: asyncio.Task[None] | None = None
         # Called when a completion is queued: True when the caller (the worker's claim
         # loop) will take it with its next round trip, False to have it written here.
@@ -82,6 +84,7 @@ class Completer:
         """``batch`` could not be recorded by the caller: the completer writes it (riding
         out an outage as usual)."""
         self._pending[:0] = batch
+        self._maybe_recorded.update(i for i, *_ in batch)
         self._flush_soon()
 
     async def drain(self) -> None:
@@ -124,10 +127,12 @@ class Completer:
                 # Through an outage the write waits for the database (the job stays ours
                 # while the heartbeat timeout has not run out), then is recorded.
                 won = await self.outage.persist(record, self.patience)
-                if attempts > 1:
-                    won |= await self._recorded_unheard([i for i, *_ in rows if i not in won])
+                unheard = [i for i, *_ in rows if i not in won and
+                           (attempts > 1 or i in self._maybe_recorded)]
+                won |= await self._recorded_unheard(unheard)
             except Exception as exc:  # OutageGaveUp too
                 # Unrecorded jobs stay `processing`; the rescuer hands them back later.
                 log.warning("could not record %d completion(s): %s", len(batch), exc)
                 won = set()
+            self._maybe_recorded.difference_update(i for i, *_ in batch)
             self.settle(batch, won)
