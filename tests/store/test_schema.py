@@ -19,7 +19,7 @@ DECLARED_INDEXES = {
 }
 POSTGRES_ONLY_INDEXES = {"background_jobs_status_idx", "background_jobs_type_idx"}
 MIGRATIONS = ["0001_background_jobs", "0004_engine_features", "0005_job_counts",
-              "0006_list_indexes"]
+              "0006_list_indexes", "0007_trigger_schema"]
 
 
 POSTGRES_ONLY_QUERIES = {

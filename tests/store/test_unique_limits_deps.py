@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from jobdock.admin import InvalidRequest
 from jobdock.app import Dock
 from jobdock.jobs.clock import FakeClock
@@ -279,3 +281,24 @@ async def test_submit_many_stores_every_field_it_is_given(fake_dock: Dock) -> No
     assert [j.id for j in await claim(fake_dock)] == [plain.id]  # the other is not due yet
     fake_dock.clock.advance(3601)
     assert [j.id for j in await claim(fake_dock)] == [given.id]
+
+
+@pytest.mark.postgres
+async def test_deleting_a_parent_from_a_session_with_another_search_path_cancels_dependents(
+        pg_url: str, tmp_path: object) -> None:
+    """The dependents trigger finds its tables whatever the deleting session's search path
+    (an operator's psql, a harness truncating by schema-qualified name)."""
+    import psycopg
+
+    from jobdock.settings import Settings
+
+    dock = await Dock.open(Settings(database_url=pg_url, storage_url=f"{tmp_path}/s"))
+    try:
+        parent = await dock.admin.submit(NewJob("noop"))
+        child = await dock.admin.submit(NewJob("noop", after=(parent.id,)))
+        schema = pg_url.rsplit("search_path%3D", 1)[1]
+        with psycopg.connect(pg_url.split("?")[0], autocommit=True) as conn:
+            conn.execute(f"DELETE FROM {schema}.background_jobs WHERE id = %s", (parent.id,))
+        assert (await status(dock, child.id)).status is JobStatus.CANCELLED
+    finally:
+        await dock.close()
