@@ -113,3 +113,15 @@ def test_positioned_furniture_drops_a_head_by_its_printed_page_number() -> None:
     pages = [[edge(0, "top", 50, *head)] for head in heads]
     pages.append([edge(0, "top", 50, "5 Results")])  # a section number is no page number
     assert positioned_furniture(pages, body=10.0) == [{0}, {0}, {0}, {0}, set()]
+
+
+def test_cleanup_leaves_a_pdfs_furniture_to_its_reader() -> None:
+    """The reader has dropped what sits at a page's edges by position; what is left at
+    the top of a page in text order (a note every chapter opens with) is text."""
+    from jobdock.library.text import cleanup
+    from jobdock.library.text.model import Page
+
+    note = "The rewrite of this tutorial is available as a newer guide."
+    pages = [Page(n, f"Chapter {n}\n{note}\nText {pdf_cases.varied(n)}") for n in range(1, 5)]
+    assert cleanup(pages, kind="pdf").count(note) == 4
+    assert cleanup(pages).count(note) == 0  # text of unknown origin: the text rules
