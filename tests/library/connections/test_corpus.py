@@ -1,6 +1,8 @@
 """The shipped labelled corpus: each engine finds what a reader would expect, and the
 unrelated document gets nothing. Figures print with ``-s``."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -45,20 +47,28 @@ def test_enrichment_labels_the_corpus_domains():
     assert polarity["wage-raise-helps"] > 0.3 > -0.3 > polarity["wage-raise-hurts"]
 
 
-# Measured when the enrichment of version 2 landed (the corpus was committed before it
-# was written): the misses are the methods' known limits, see docs/connections.md.
-@pytest.mark.parametrize(("engine", "min_recall", "min_precision"), [
-    (semantic, 1.0, 1.0), (contradiction, 0.66, 1.0), (thematic, 0.66, 0.4)])
-def test_engine_on_the_heldout_corpus(engine, min_recall, min_precision):
-    t, found = _detect(engine, HELDOUT)
+# Held-out corpora, each committed before the change it checks and never tuned against
+# (docs/connections.md has the figures and why the misses happen: VADER scores
+# sentiment, not stance; the seed vocabularies of the domain labels are small). The
+# floors are what was measured; a zero floor says the engine finds none of them there.
+HELDOUT2 = Path(__file__).parent / "heldout2"
+
+
+@pytest.mark.parametrize(("corpus", "engine", "min_recall", "min_precision"), [
+    (HELDOUT, semantic, 1.0, 1.0), (HELDOUT, contradiction, 0.66, 1.0),
+    (HELDOUT, thematic, 1.0, 0.4),
+    (HELDOUT2, semantic, 1.0, 1.0), (HELDOUT2, contradiction, 0.0, 1.0),
+    (HELDOUT2, thematic, 0.0, 0.0)], ids=lambda v: getattr(v, "name", None) or str(v))
+def test_engine_on_a_heldout_corpus(corpus, engine, min_recall, min_precision):
+    t, found = _detect(engine, corpus)
     name = {semantic: "semantic_similarity", contradiction: "contradiction_detection",
             thematic: "thematic_bridge"}[engine]
-    result = score(name, found, t, HELDOUT)
-    print(f"\nheld-out {name}: found {len(result.found)} pairs, recall "
+    result = score(name, found, t, corpus)
+    print(f"\n{corpus.name} {name}: found {len(result.found)} pairs, recall "
           f"{result.recall:.2f}, precision {result.precision:.2f} "
           f"(strict {result.strict_precision:.2f})")
     assert result.recall >= min_recall
     assert result.precision >= min_precision
-    for unrelated in labels(HELDOUT)["unrelated"]:
+    for unrelated in labels(corpus)["unrelated"]:
         assert not [c for c in found if unrelated in (c.source_chunk_id.split("#")[0],
                                                        c.target_chunk_id.split("#")[0])]

@@ -68,6 +68,15 @@ def test_domain_is_the_field_whose_seed_words_the_passage_uses():
     assert (result.domain, result.confidence) == ("biology", 0.75)
 
 
+def test_a_passage_takes_its_documents_field_unless_its_own_evidence_is_strong():
+    economics = Counter({"economics": 12})  # seed hits of the whole document
+    assert label(Counter({"team": 2, "remot": 1})).domain == "sports"
+    assert label(Counter({"team": 2, "remot": 1}), economics).domain == "economics"
+    assert label(Counter({"gene": 4}), economics).domain == "biology"
+    assert label(Counter({"nothing": 3}), economics).domain == "economics"
+    assert label(Counter({"nothing": 3}), Counter({"sports": 1})).domain == "general"
+
+
 def test_enrich_texts_is_deterministic_bounded_and_round_trips():
     texts = ["Markets set prices when supply meets demand. Prices fall when supply grows.",
              "The weather was fine.",

@@ -23,7 +23,7 @@ from jobdock.library.connections.concepts import (
     stem,
     stem_counts,
 )
-from jobdock.library.connections.domains import DomainLabel, label
+from jobdock.library.connections.domains import DomainLabel, hits_of, label
 from jobdock.library.connections.polarity import polarity
 
 ENRICHMENT_VERSION = 2
@@ -77,13 +77,14 @@ def enrich_texts(texts: list[str]) -> list[Enrichment]:
         context.update(counts)
     main = {s for s, _ in sorted(context.items(), key=lambda kv: (-kv[1], kv[0]))
             [:DOCUMENT_CONCEPTS]}
+    field_hits = hits_of(context)
     out = []
     raw = []
     for text, counts in zip(texts, per_chunk, strict=True):
         ranked = extract_concepts(text, context, limit=CONCEPTS_PER_CHUNK + VOCABULARY)
         pol = polarity(text)
         out.append(Enrichment(concepts=ranked[:CONCEPTS_PER_CHUNK], polarity=pol,
-                              domain=label(counts),
+                              domain=label(counts, field_hits),
                               vocabulary=[c.key for c in ranked[CONCEPTS_PER_CHUNK:]]))
         raw.append(_raw_importance(text, counts, main, pol))
     for item, value in zip(out, _spread(raw), strict=True):
