@@ -4,8 +4,9 @@ Each domain has a few dozen seed words, stemmed like concepts. A passage scores,
 domain, the number of its words whose stem is a seed of that domain; the label is the
 top domain, its confidence the top score's share of all domain hits (ties broken by the
 order below). Fewer than two hits in all → ``general``. The document's own hits weigh in
-as a prior (:func:`label`), so the paragraphs of one essay do not scatter over fields. Deterministic, local, instant,
-and independent of the embedder (the metadata stage runs before the embeddings).
+as a prior (:func:`label`), so the paragraphs of one essay do not scatter over fields.
+Deterministic, local, instant, and independent of the embedder (the metadata stage runs
+before the embeddings).
 """
 
 from __future__ import annotations
