@@ -8,6 +8,8 @@ parsing text per row.
 
 from __future__ import annotations
 
+import sys
+
 import uuid
 from datetime import datetime
 from typing import Any
@@ -174,7 +176,10 @@ class ConnectionStore:
 
 
 def _split(joined: str) -> tuple[str, ...]:
-    return tuple(joined.split(SEPARATOR)) if joined else ()
+    """Concept keys of a row, interned: a library of 100,000 chunks holds 3.5 million
+    keys but only tens of thousands of distinct ones, and one copy of each (with its
+    hash cached) is what the table keeps."""
+    return tuple(map(sys.intern, joined.split(SEPARATOR))) if joined else ()
 
 
 class TableBuilder:

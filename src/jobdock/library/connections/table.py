@@ -184,7 +184,7 @@ def _pairs(items: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
     codes = np.fromiter(map(hash, chain.from_iterable(items)), dtype=np.int64,
                         count=int(lengths.sum()))
-    return codes, np.repeat(np.arange(len(items), dtype=np.int64), lengths)
+    return codes, np.repeat(np.arange(len(items), dtype=np.int32), lengths)
 
 
 class Postings:
@@ -199,6 +199,7 @@ class Postings:
     def __init__(self, codes: np.ndarray, rows: np.ndarray, n: int) -> None:
         order = np.argsort(codes, kind="stable")  # rows stay ascending within a code
         codes, rows = codes[order], rows[order]
+        del order
         keep = np.ones(len(codes), dtype=bool)
         keep[1:] = (codes[1:] != codes[:-1]) | (rows[1:] != rows[:-1])  # repeats in a row
         codes, self.rows = codes[keep], rows[keep]
@@ -216,7 +217,7 @@ class Postings:
             at = int(np.searchsorted(self.codes, code))
             if at < len(self.codes) and self.codes[at] == code:
                 parts.append(self.rows[self.starts[at]:self.starts[at + 1]])
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
 def _codes(values: list[str]) -> tuple[np.ndarray, dict[str, int]]:
