@@ -9,7 +9,6 @@ parsing text per row.
 from __future__ import annotations
 
 import sys
-
 import uuid
 from datetime import datetime
 from typing import Any
