@@ -16,6 +16,7 @@ from typing import Any
 from jobdock.admin.engine import EngineAdmin
 from jobdock.admin.errors import InvalidRequest, JobKeptChanging, JobNotFound
 from jobdock.jobfiles import delete_files_of_deleted_job
+from jobdock.jobs.bulk import cyclic_gc_paused
 from jobdock.jobs.clock import Clock, SystemClock
 from jobdock.jobs.inputs import InputInvalid, validate_input
 from jobdock.jobs.jsonsafe import non_finite_number
@@ -126,7 +127,8 @@ class AdminService(EngineAdmin):
         wait for existing jobs and for jobs earlier in the same list (a later one is
         refused: it does not exist yet when this one is inserted).
         """
-        checked = [self._validate_but_finite(n) for n in news]
+        with cyclic_gc_paused():
+            checked = [self._validate_but_finite(n) for n in news]
         earlier: dict[uuid.UUID, bool] = {}  # id -> has a unique key
         for new in checked:
             if new.unique_key is not None or new.after:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from jobdock.jobs.bulk import cyclic_gc_paused
 from jobdock.jobs.checkpoints import CheckpointRecord
 from jobdock.jobs.model import JOB_FIELDS, ErrorType, Job, JobStatus, NewJob
 from jobdock.jobs.unique import bucketed_key, encode_statuses
@@ -220,7 +221,9 @@ class Store(FeatureQueries, ABC):
         if not news:
             return []
         plain = [n for n in news if n.unique_key is None and not n.after]
-        bulk = ("job_insert_many", {"rows": self._bulk_rows(plain), "now": self.enc_time(now)})
+        with cyclic_gc_paused():
+            rows = self._bulk_rows(plain)
+        bulk = ("job_insert_many", {"rows": rows, "now": self.enc_time(now)})
         if len(plain) == len(news):
             await self.fetch(*bulk)
             return [n.id for n in news]
