@@ -178,6 +178,11 @@ def test_library_page_fits_a_phone(idle_server: LiveServer, browser: Browser) ->
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "layout-library-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # each card's cells keep their places: the chunk count on one line (a column added
+    # in front once pushed it into a 1-letter-wide cell), the export box below
+    row = page.locator("tr[data-document-id]").first
+    assert row.locator("td:nth-child(5)").bounding_box()["height"] < 30
+    expect(row.locator("td.export-pick input")).to_be_visible()
     context.close()
 
 
