@@ -8,6 +8,7 @@ import json
 
 from jobdock.app import Dock
 from jobdock.jobs.model import NewJob
+from jobdock.library.connections.enrich import Enrichment
 from jobdock.library.connections.store import ConnectionStore
 from jobdock.library.handlers.exporter import read_export
 from jobdock.library.service import DocumentService
@@ -86,3 +87,22 @@ async def test_export_writes_connections_json_and_import_restores_them(dock: Doc
     assert await connection_rows(dock) == before
     restored = {r["id"]: r for r in await links.list_for_document(WAGE)}
     assert restored[first["id"]]["user_validated"] is True
+
+
+async def test_reprocess_brings_an_older_enrichment_up_to_date(dock: Dock) -> None:
+    await store_corpus(dock)
+    links = ConnectionStore(dock.store)
+    chunks = await DocumentService.of(dock).chunks(OTHER)
+    current = await links.enrichment_for_document(OTHER)
+    assert all(len(e["concept_keys"].split("|")) > 5 for e in current)  # with vocabulary
+    # as version 1 stored it: five concepts, no vocabulary
+    old = [Enrichment.from_dict({"concepts": e["concepts"], "importance": 0.1,
+                                 "polarity": e["polarity"]}) for e in current]
+    await links.enrichment_replace(OTHER, [(c["id"], e, c["embedding"])
+                                           for c, e in zip(chunks, old, strict=True)])
+    assert all(len(e["concept_keys"].split("|")) <= 5
+               for e in await links.enrichment_for_document(OTHER))
+    completed(await run_job(dock, "reprocess_connections", {"mode": "all"}, OTHER))
+    again = await links.enrichment_for_document(OTHER)
+    assert [e["concept_keys"] for e in again] == [e["concept_keys"] for e in current]
+    assert [e["importance"] for e in again] == [e["importance"] for e in current]
