@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -36,6 +37,8 @@ LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n|\Z)")
 ITEM_GAP = 1.0  # a gap wider than the font size separates items of one line (ems)
 DEFAULT_SIZE = 10.0  # points, for a line whose font size is unknown
 SPACES = re.compile(r"\s+")
+FIRST_PLACED = re.compile(r"\S")
+FIRST_LETTER = re.compile(r"[^\W\d_]")
 
 
 def read_pdf(data: bytes, filename: str) -> tuple[str | None, list[Page]]:
@@ -101,25 +104,26 @@ def _page(pdf: pdfium.PdfDocument,
         aligned = len(text) == count  # char index == string index (no surrogate pairs)
         lines: list[Line] = []
         starts: list[int] = []  # of each line, in the page's text
+        raw, origin = textpage.raw, (ctypes.c_double(), ctypes.c_double())  # fewer lookups
         for match in LINE.finditer(text):
             if match.start() == len(text) and match.start() > 0:
                 break
             line, start = match.group(1), match.start()
-            cuts = _line_end_hyphens(textpage, line, start if aligned else None)
+            cuts = _line_end_hyphens(raw, line, start if aligned else None)
             offset = start
             for piece in _cut(line, cuts):  # a piece ends with its hyphen, one character
-                style = _style(textpage, piece, offset) if aligned else (0.0, 0, None)
+                style = _style(raw, piece, offset, origin) if aligned else (0.0, 0, None)
                 lines.append(Line(piece, *style))
                 starts.append(offset)
                 offset += len(piece)
-        edges = _edges(textpage, lines, starts, height) if aligned else None
+        edges = _edges(raw, lines, starts, height) if aligned else None
     finally:
         textpage.close()
         page.close()
     return lines, edges
 
 
-def _edges(textpage: pdfium.PdfTextPage, lines: list[Line], starts: list[int],
+def _edges(textpage: Any, lines: list[Line], starts: list[int],
            height: float) -> list[EdgeLine]:
     placed = [i for i, line in enumerate(lines) if line.y is not None and line.text.strip()]
     if not placed:
@@ -137,7 +141,7 @@ def _edges(textpage: pdfium.PdfTextPage, lines: list[Line], starts: list[int],
     return edges
 
 
-def _items(textpage: pdfium.PdfTextPage, line: Line, start: int) -> tuple[str, ...]:
+def _items(textpage: Any, line: Line, start: int) -> tuple[str, ...]:
     """The line's text cut at the spaces wider than its font size (PDFium puts a space
     wherever it sees a gap, so only the characters around spaces are measured)."""
     gap = (line.size or DEFAULT_SIZE) * ITEM_GAP
@@ -154,7 +158,7 @@ def _items(textpage: pdfium.PdfTextPage, line: Line, start: int) -> tuple[str, .
     return tuple(" ".join(item.split()) for item in items if item.strip())
 
 
-def _line_end_hyphens(textpage: pdfium.PdfTextPage, line: str, offset: int | None) -> list[int]:
+def _line_end_hyphens(textpage: Any, line: str, offset: int | None) -> list[int]:
     """Where PDFium joined two lines at a hyphen: its own mark, or a "-" whose next
     letter sits on a lower line. The caller puts the line break back."""
     cuts = []
@@ -167,13 +171,13 @@ def _line_end_hyphens(textpage: pdfium.PdfTextPage, line: str, offset: int | Non
     return cuts
 
 
-def _below(textpage: pdfium.PdfTextPage, hyphen: int, following: int) -> bool:
+def _below(textpage: Any, hyphen: int, following: int) -> bool:
     _, _, hyphen_bottom, _ = _box(textpage, hyphen)
     _, _, _, next_top = _box(textpage, following)
     return next_top < hyphen_bottom
 
 
-def _box(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float, float]:
+def _box(textpage: Any, index: int) -> tuple[float, float, float, float]:
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
     return left.value, right.value, bottom.value, top.value
@@ -189,18 +193,19 @@ def _cut(line: str, cuts: list[int]) -> list[str]:
     return [piece.replace(PDFIUM_HYPHEN, "-") for piece in pieces]
 
 
-def _style(textpage: pdfium.PdfTextPage, line: str,
-           offset: int) -> tuple[float, int, float | None]:
-    """Font size and weight of the line's first letter; baseline of its first character."""
-    placed = next((i for i, c in enumerate(line) if not c.isspace()), None)
+def _style(textpage: Any, line: str, offset: int,
+           origin: tuple[ctypes.c_double, ctypes.c_double]) -> tuple[float, int, float | None]:
+    """Font size and weight of the line's first letter; baseline of its first character
+    (``textpage``: the raw handle; ``origin``: two doubles reused for a page's lines)."""
+    placed = FIRST_PLACED.search(line)
     if placed is None:
         return 0.0, 0, None
-    x, y = ctypes.c_double(), ctypes.c_double()
-    pdfium_c.FPDFText_GetCharOrigin(textpage, offset + placed, x, y)
-    first = next((i for i, c in enumerate(line) if c.isalpha()), None)
+    x, y = origin
+    pdfium_c.FPDFText_GetCharOrigin(textpage, offset + placed.start(), x, y)
+    first = FIRST_LETTER.search(line)
     if first is None:
         return 0.0, 0, y.value
-    index = offset + first
+    index = offset + first.start()
     size = float(pdfium_c.FPDFText_GetFontSize(textpage, index))
     weight = int(pdfium_c.FPDFText_GetFontWeight(textpage, index))
     return round(size, 1), weight, y.value
