@@ -87,3 +87,20 @@ async def test_the_maintenance_loop_prunes_by_the_workers_retention_setting(
     pruning = fake_dock.worker(WorkerSettings(retention=DAY))
     await pruning.maintain_once()
     assert not await _exists(fake_dock, old_done)
+
+
+async def test_a_job_whose_files_cannot_be_deleted_does_not_stop_the_pruning(
+        fake_dock: Dock, clock: FakeClock) -> None:
+    """A job whose recorded key the storage refuses made every pruning round raise at it:
+    nothing after it in the batch was pruned. It stays (with its records); the rest go."""
+    poison = await _finished(fake_dock, JobStatus.COMPLETED)
+    await fake_dock.store.file_add(poison, f"jobs/{poison}//x.bin", False)
+    others = [await _finished(fake_dock, JobStatus.COMPLETED, files=True) for _ in range(3)]
+    clock.advance(9 * DAY)
+    pruner = Pruner(fake_dock.store, fake_dock.storage, clock, max_age=7 * DAY)
+    assert await pruner.run_once(force=True) == 3
+    for job_id in others:
+        assert not await _exists(fake_dock, job_id)
+        assert fake_dock.storage.list(f"jobs/{job_id}") == []
+    assert await _exists(fake_dock, poison)
+    assert await fake_dock.store.file_list(poison) == [(f"jobs/{poison}//x.bin", False)]

@@ -14,7 +14,7 @@ from jobdock.jobs.clock import Clock
 from jobdock.jobs.model import Job
 from jobdock.jobs.registry import Registry
 from jobdock.storage import Storage
-from jobdock.store import Store
+from jobdock.store import Store, is_store_outage
 
 log = logging.getLogger("jobdock.maintenance")
 
@@ -73,8 +73,12 @@ class Pruner:
         pruned = 0
         for job_id, status in await self.store.job_ids_prunable(
                 now - timedelta(seconds=self.max_age), self.batch):
-            await delete_files_of_deleted_job(self.store, self.storage, job_id,
-                                              completed=status == "completed")
+            try:
+                await delete_files_of_deleted_job(self.store, self.storage, job_id,
+                                                  completed=status == "completed")
+            except Exception as exc:
+                _skip_or_raise(exc, "the files of expired", job_id)
+                continue  # kept, with its records, for the next round
             if await self.store.job_delete(job_id, status):
                 await self.store.file_forget_job(job_id)
                 pruned += 1
@@ -106,8 +110,20 @@ class LeftoverSweeper:
             return 0
         swept = 0
         for job_id in await self.store.job_ids_leftover_files(self.types, self.batch):
-            swept += len(await delete_job_files(self.store, self.storage, job_id,
-                                                keep_final=True))
+            try:
+                swept += len(await delete_job_files(self.store, self.storage, job_id,
+                                                    keep_final=True))
+            except Exception as exc:
+                _skip_or_raise(exc, "the leftover files of", job_id)
         if swept:
             log.warning("deleted %d intermediate file(s) left by completed jobs", swept)
         return swept
+
+
+def _skip_or_raise(exc: Exception, what: str, job_id: object) -> None:
+    """One job's files could not be deleted: log it and go on with the others (its file
+    records stay, so a later round tries again), unless the database is away (then the
+    whole round stops, as every other step of it would fail too)."""
+    if is_store_outage(exc):
+        raise exc
+    log.warning("could not delete %s job %s: %s", what, job_id, " ".join(str(exc).split())[:300])

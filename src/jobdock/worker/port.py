@@ -12,7 +12,7 @@ from jobdock.jobs.checkpoints import CheckpointRecord
 from jobdock.jobs.clock import Clock
 from jobdock.jobs.interrupts import Interrupt, JobInterrupted
 from jobdock.jobs.services import ServiceKey, UnknownService
-from jobdock.storage import Storage
+from jobdock.storage import Storage, validate_key
 from jobdock.store import Store
 
 T = TypeVar("T")
@@ -56,6 +56,7 @@ class WorkerPort:
     def write_blob(self, key: str, data: bytes, *, final: bool) -> None:
         if self._interrupt is Interrupt.LOST:
             raise JobInterrupted(Interrupt.LOST)
+        validate_key(key)  # a key the storage refuses is never recorded (no cleanup could go)
         # Record the key before writing it: a crash in between leaves a record of a
         # missing file (harmless), never an orphan file nobody will delete. The record is
         # fenced by ownership: a run that lost its job (rescued while its worker was cut
