@@ -89,8 +89,6 @@ class JobdockAdapter(Adapter):
         self.client = self._run(AsyncClient.connect(DSN, self._storage(), [__name__]))
 
     def reset(self) -> None:
-        # the count triggers (migration 0005) name their tables unqualified
-        self.admin.execute(f"SET search_path TO {SCHEMA}")
         self.admin.execute(f"TRUNCATE {SCHEMA}.background_jobs, {SCHEMA}.background_job_files")
 
     def enqueue(self, jobs: Sequence[JobSpec], batch: bool) -> None:

@@ -152,8 +152,6 @@ class Target:
     def reset(self) -> None:
         """Remove every job (before each phase)."""
         if self.admin is not None:
-            # the count triggers (migration 0005) name their tables unqualified
-            self.admin.execute(f"SET search_path TO {self.schema}")
             self.admin.execute(f"TRUNCATE {self.schema}.background_jobs, "
                                f"{self.schema}.background_job_files")
             return
