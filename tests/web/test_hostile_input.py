@@ -56,3 +56,20 @@ async def test_search_text_is_literal(client: httpx.AsyncClient, web_dock: Dock,
     marked = await web_dock.admin.submit(NewJob("noop", {"note": f"a{wildcard}b"}))
     found = (await client.get("/api/jobs", params={"q": wildcard})).json()["jobs"]
     assert [j["id"] for j in found] == [str(marked.id)]
+
+
+@pytest.mark.parametrize("url", [
+    "/api/annotations/x?user_id=a%00b",          # the fuzzer's find: a 500 on Postgres
+    "/api/documents?user_id=%00",
+    "/api/documents/abc%00def",
+    "/api/library/documents/d%00/connections",
+    "/api/integrations/settings?user_id=%ED%A0%80",  # a lone surrogate, not UTF-8
+    "/library?q=%FF",                                 # bytes that are not UTF-8
+    "/jobs?search=a%00",
+])
+async def test_text_no_database_can_store_is_refused_in_any_url(client: httpx.AsyncClient,
+                                                                 url: str) -> None:
+    for method in ("GET", "DELETE"):
+        answer = await client.request(method, url)
+        assert answer.status_code == 422, (method, url, answer.status_code)
+        assert "NUL" in answer.json()["detail"] or "valid" in answer.json()["detail"]

@@ -22,6 +22,7 @@ from jobdock.jobs.registry import Registry
 from jobdock.web import api, auth, engine_api, engine_pages, errors, pages, partials, sse, views
 from jobdock.web.listing import StageCache
 from jobdock.web.sessions import Sessions
+from jobdock.web.unstorable import RefuseUnstorableText
 
 HERE = Path(__file__).parent
 log = logging.getLogger("jobdock.web")
@@ -95,6 +96,7 @@ def create_app(dock: Dock, *, admin_token: str | None = None, run_worker: bool =
     app.state.templates = make_templates(dock.registry, dock.extensions)
     app.state.stages = StageCache()
     app.state.sessions = Sessions()
+    app.add_middleware(RefuseUnstorableText)
     app.add_middleware(auth.AccessMiddleware, token=admin_token, sessions=app.state.sessions,
                        hosts=auth.allowed_hosts(allowed_hosts))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
