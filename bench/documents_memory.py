@@ -4,8 +4,9 @@
 
 For each size (MB) it writes a generated document (prose paragraphs under headings;
 ``pdf``: a generated handbook, sized by pages), adds it with ``jobdock documents add``
-on a fresh SQLite + file storage, and drains the queue with ``jobdock worker --burst``
-under ``/usr/bin/time -v``. The worker's baseline (the same command on an empty queue)
+on a fresh SQLite + file storage, and drains the queue with ``jobdock worker --burst
+--types process_document`` under ``/usr/bin/time -v`` (the ``detect_connections`` job it
+queues is not run). The worker's baseline (the same command on an empty queue)
 is subtracted: the figure is what processing the document costs.
 """
 
@@ -23,6 +24,7 @@ WORDS = ["queue", "worker", "lease", "heartbeat", "stage", "handler", "checkpoin
          "cursor", "budget", "schema", "signal", "storage", "vector", "thread", "progress",
          "batch", "claim", "index", "event"]
 JOBDOCK = str(Path(sys.executable).with_name("jobdock"))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_markdown(path: Path, megabytes: float) -> None:
@@ -56,6 +58,7 @@ def measure(megabytes: float, kind: str) -> None:
                "JOBDOCK_STORAGE_URL": str(root / "storage")}
         source = root / f"source.{kind}"
         if kind == "pdf":
+            sys.path.insert(0, str(ROOT))
             from tests.fixtures.make_fixtures import make_pdf
 
             make_pdf(source, pages=int(megabytes))
@@ -63,7 +66,7 @@ def measure(megabytes: float, kind: str) -> None:
             write_markdown(source, megabytes)
         size = source.stat().st_size / 1e6
         subprocess.run([JOBDOCK, "migrate"], env=env, check=True, capture_output=True)
-        worker = [JOBDOCK, "worker", "--burst", "-c", "1"]
+        worker = [JOBDOCK, "worker", "--burst", "-c", "1", "--types", "process_document"]
         baseline = peak_rss_mb(worker, env)
         subprocess.run([JOBDOCK, "documents", "add", str(source)], env=env, check=True,
                        capture_output=True)
@@ -71,9 +74,10 @@ def measure(megabytes: float, kind: str) -> None:
         listing = subprocess.run([JOBDOCK, "documents", "list"], env=env, check=True,
                                  capture_output=True, text=True).stdout
         status = "ready" if "ready" in listing else listing.strip().split("\n")[-1][:80]
+        per = f"{(peak - baseline) / megabytes * 1000:6.0f} KB per page" if kind == "pdf" \
+            else f"{(peak - baseline) / size:5.1f}x source"
         print(f"{kind} {size:7.1f} MB: worker peak {peak:7.1f} MB, baseline {baseline:6.1f} MB,"
-              f" cost {peak - baseline:7.1f} MB = {(peak - baseline) / size:5.1f}x source"
-              f" ({status})", flush=True)
+              f" cost {peak - baseline:7.1f} MB = {per} ({status})", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 
 from jobdock.app import Dock
 from jobdock.jobs.context import JobContext
-from jobdock.jobs.interrupts import Interrupt
+from jobdock.jobs.interrupts import Interrupt, JobInterrupted
 from jobdock.jobs.model import ErrorType, JobStatus, NewJob
 from jobdock.library.handlers import process as process_module
 from jobdock.library.service import DocumentService
@@ -76,7 +76,10 @@ async def test_bad_input_fails_permanently_with_a_clear_message(
     assert not await dock.store.job_retry_eligible(dock.clock.now())
 
 
-PAUSE_POINTS = [stage.name for stage in process_module.STAGES] + ["mid-embeddings"]
+# mid-save: paused after a batch of chunk rows and its cursor; mid-save-lost: the batch is
+# in but its cursor is not (as if the worker died there), so the resume redoes it.
+PAUSE_POINTS = [stage.name for stage in process_module.STAGES] + [
+    "mid-embeddings", "mid-save", "mid-save-lost"]
 
 
 @pytest.fixture
@@ -97,14 +100,20 @@ def _arm_pause(ctx: JobContext, where: str) -> None:
     """Request a pause exactly when ``where`` begins (or halfway through the embeddings)."""
     original_run, original_safe = ctx.run_stage, ctx.safe_point
 
-    def run_stage(name, fn, *args):  # type: ignore[no-untyped-def]
+    def run_stage(name, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
         if name == where:
             ctx.port.request(Interrupt.PAUSE)
-        return original_run(name, fn, *args)
+        return original_run(name, fn, *args, **kwargs)
 
     def safe_point(done=None, total=None, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if where == "mid-embeddings" and done and total and done >= total // 2:
+        halfway = bool(done and total and done >= total // 2)
+        stage = ctx.progress_snapshot()[1].get("stage")
+        if where == "mid-embeddings" and halfway:
             ctx.port.request(Interrupt.PAUSE)
+        if where.startswith("mid-save") and stage == "save" and halfway:
+            ctx.port.request(Interrupt.PAUSE)
+            if where == "mid-save-lost":
+                raise JobInterrupted(Interrupt.PAUSE)  # before the cursor is saved
         return original_safe(done, total, *args, **kwargs)
 
     ctx.run_stage = run_stage  # type: ignore[method-assign]
@@ -140,9 +149,17 @@ async def test_pause_in_each_stage_then_resume_gives_identical_chunks(
         dock: Dock, pausing_type: str, medium_pdf: bytes, where: str) -> None:
     doc, first = await DocumentService.of(dock).add("ann", "medium.pdf", medium_pdf)
     await dock.admin.cancel_and_delete_job(first.id)
-    reference = await _run(dock, doc, "process_document", {})
-    resumed = await _run(dock, doc, pausing_type, {"pause_at": where})
+    small = {"save_batch": 2}  # several batches of chunk rows, to pause between
+    reference = await _run(dock, doc, "process_document", small)
+    rows = await _chunk_rows(dock, doc["id"])
+    resumed = await _run(dock, doc, pausing_type, {"pause_at": where, **small})
     assert resumed == reference
+    assert await _chunk_rows(dock, doc["id"]) == rows and len(rows) >= 6
+
+
+async def _chunk_rows(dock: Dock, document_id: str) -> list[dict[str, Any]]:
+    chunks = await DocumentService.of(dock).chunks(document_id)
+    return [{k: v for k, v in c.items() if k != "created_at"} for c in chunks]
 
 
 async def test_finalize_queues_one_detect_connections_job(

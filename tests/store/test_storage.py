@@ -175,6 +175,45 @@ def test_empty_blob_round_trip(storage: Storage) -> None:
     assert storage.size("empty") == 0
 
 
+def test_put_stream_writes_the_pieces_in_order(storage: Storage) -> None:
+    # 12 MB in 1 MB pieces: more than one 5 MB part of an S3 multipart upload
+    pieces = [bytes([i]) * 1_000_000 for i in range(12)]
+    storage.put_stream("big/chunks.json", iter(pieces))
+    assert storage.get("big/chunks.json") == b"".join(pieces)
+    storage.put_stream("small", [b"a", b"", b"bc"])
+    assert storage.get("small") == b"abc"
+    storage.put_stream("none", [])
+    assert storage.get("none") == b""
+
+
+def test_put_stream_pieces_may_read_the_same_storage(storage: Storage) -> None:
+    # process_document builds chunks.json from work files it reads as the upload goes
+    for i in range(3):
+        storage.put(f"parts/{i}", bytes([65 + i]) * 3_000_000)
+
+    def pieces() -> Iterator[bytes]:
+        for i in range(3):
+            data = storage.get(f"parts/{i}")
+            assert data is not None
+            yield data
+
+    storage.put_stream("joined", pieces())
+    assert storage.get("joined") == b"A" * 3_000_000 + b"B" * 3_000_000 + b"C" * 3_000_000
+
+
+def test_put_stream_that_fails_keeps_the_old_blob(storage: Storage) -> None:
+    storage.put("k", b"old")
+
+    def pieces() -> Iterator[bytes]:
+        yield b"new, partly"
+        raise RuntimeError("the producer failed")
+
+    with pytest.raises(RuntimeError, match="the producer failed"):
+        storage.put_stream("k", pieces())
+    assert storage.get("k") == b"old"
+    assert storage.list("") == ["k"]
+
+
 def test_delete_is_idempotent(storage: Storage) -> None:
     storage.put("a/b", b"x")
     storage.delete("a/b")

@@ -14,6 +14,7 @@ from jobdock.diagnostics import expected_digest
 from jobdock.jobs.interrupts import Interrupt
 from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.worker import Worker, WorkerSettings
+from tests.support.documents import drain
 from tests.support.engine import FAST, all_steps, running, steps_of, wait_for, wait_status
 from tests.support.jobtypes_engine import Gate
 
@@ -141,3 +142,32 @@ async def test_altered_checkpoint_is_detected_and_its_stage_redone(
     assert ran == all_steps(STAGES, STEPS)[:4 * STEPS] + redone + all_steps(STAGES, STEPS)[
         4 * STEPS:], "only the stage with the altered checkpoint is redone"
     assert not path.exists(), "intermediate checkpoints are removed on completion"
+
+
+async def test_a_checkpoint_refused_by_accept_is_redone(dock: Dock) -> None:
+    """A handler whose results changed format (process_document's work files) redoes a
+    stage checkpointed by its older self instead of misreading it."""
+    calls: list[int] = []
+
+    def handler(ctx):  # type: ignore[no-untyped-def]
+        version = 2 if ctx.job.resume_count else 1  # the handler as upgraded on resume
+
+        def stage() -> dict[str, int]:
+            calls.append(version)
+            return {"format": version}
+
+        result = ctx.run_stage("first", stage, accept=lambda r: r.get("format") == version)
+        if not ctx.job.resume_count:
+            ctx.port.request(Interrupt.PAUSE)
+        ctx.run_stage("second", lambda: None)  # the pause is heard as it begins
+        return result
+
+    dock.registry.job_type("test_accept_format", stages=["first", "second"])(handler)
+    job = await dock.admin.submit(NewJob("test_accept_format", {}))
+    await drain(dock)
+    assert (await dock.admin.get_job(job.id)).status is JobStatus.PAUSED
+    await dock.admin.resume_job(job.id)
+    await drain(dock)
+    done = await dock.admin.get_job(job.id)
+    assert done.status is JobStatus.COMPLETED, done.error_message
+    assert done.output_data == {"format": 2} and calls == [1, 2]

@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -44,6 +44,8 @@ class RuntimePort(Protocol):
     """What the context needs from the worker that runs it (storage, job row, control)."""
 
     def write_blob(self, key: str, data: bytes, *, final: bool) -> None: ...
+
+    def write_blob_stream(self, key: str, pieces: Iterable[bytes], *, final: bool) -> None: ...
 
     def read_blob(self, key: str) -> bytes | None: ...
 
@@ -85,7 +87,6 @@ class JobContext:
             name: CheckpointRecord.from_dict(d)
             for name, d in (job.metadata or {}).get("checkpoints", {}).items()
         }
-        self._results: dict[str, Any] = {}
         self.cursor: Any = None
         self.stages_run: list[str] = []  # stages executed (not loaded) in this run
 
@@ -98,26 +99,36 @@ class JobContext:
     def stage_names(self) -> list[str]:
         return [s.name for s in self._stages]
 
-    def run_stage(self, name: str, fn: Callable[..., T], *args: Any) -> T:
-        """Run one stage, or return its checkpointed result if a verified one exists."""
+    def run_stage(self, name: str, fn: Callable[..., T], *args: Any,
+                  accept: Callable[[Any], bool] | None = None) -> T:
+        """Run one stage, or return its checkpointed result if a verified one exists (and
+        ``accept`` takes it: a handler that changed its results' format redoes a stage
+        checkpointed by its older self)."""
         if name not in self.stage_names:
             self._stages.append(Stage(name))
         self.check_interrupt()
         loaded = self._load_checkpoint(name)
         if loaded is not _UNSET:
-            self._results[name] = loaded
-            return loaded  # type: ignore[no-any-return]
+            if accept is None or accept(loaded):
+                return loaded  # type: ignore[no-any-return]
+            log.warning("checkpoint of stage %s of job %s is in an older format; redoing it",
+                        name, self.job.id)
+            del self._checkpoints[name]
         with stage_scope(name):
             self._begin_stage(name)
             result = fn(*args)
             self.save_stage_result(name, result)
         self.cursor = None
-        self._results[name] = result
         return result
 
     def stage_result(self, name: str) -> Any:
-        """The result of a stage finished earlier in this run or a previous one."""
-        return self._results[name]
+        """The result of a stage finished earlier in this run or a previous one, read back
+        from its checkpoint (results are not kept in memory: they may be big)."""
+        record = self._checkpoints.get(name)
+        loaded = self._load_checkpoint(name) if record and record.complete else _UNSET
+        if loaded is _UNSET:
+            raise KeyError(name)
+        return loaded
 
     def _begin_stage(self, name: str) -> None:
         self._current = name
@@ -183,6 +194,13 @@ class JobContext:
         """Store raw bytes beside the job's checkpoints (e.g. ``content.md``); returns the key."""
         key = f"{self.prefix}/{name}"
         self.port.write_blob(key, data, final=final)
+        return key
+
+    def save_file_stream(self, name: str, pieces: Iterable[bytes], final: bool = True) -> str:
+        """Like :meth:`save_file`, from pieces written as they come: a large file is
+        never whole in memory. If ``pieces`` raises, nothing is stored."""
+        key = f"{self.prefix}/{name}"
+        self.port.write_blob_stream(key, pieces, final=final)
         return key
 
     def write_key(self, key: str, data: bytes, final: bool = True) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jobdock.jobs.errors import PermanentError
@@ -42,11 +42,16 @@ def chunk_id(document_id: str, index: int) -> str:
 
 
 def encode(data: Any) -> bytes:
-    """Pretty, stable JSON for files people may open (sorted keys, fixed indent).
+    """Pretty, stable JSON for files people may open (sorted keys, fixed indent)."""
+    return b"".join(encode_pieces(data))
 
-    Written piece by piece into one buffer: ``json.dumps`` with an indent first lists
-    every fragment (each float of each vector), ~15x the size of the result."""
-    buffer = io.BytesIO()
+
+def encode_pieces(data: Any) -> Iterator[bytes]:
+    """:func:`encode` as pieces of about 64 KB, to be written as they come.
+
+    ``json.dumps`` with an indent first lists every fragment (each float of each
+    vector), ~15x the size of the result. A :class:`LazyList` inside ``data`` is
+    produced one item at a time."""
     pieces: list[str] = []
     size = 0
     encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
@@ -54,11 +59,26 @@ def encode(data: Any) -> bytes:
         pieces.append(piece)
         size += len(piece)
         if size > FLUSH_CHARS:
-            buffer.write("".join(pieces).encode())
+            yield "".join(pieces).encode()
             pieces, size = [], 0
     pieces.append("\n")
-    buffer.write("".join(pieces).encode())
-    return buffer.getvalue()
+    yield "".join(pieces).encode()
+
+
+class LazyList(list):  # type: ignore[type-arg]
+    """A list to the JSON encoder whose ``count`` items come from ``items()`` one at a
+    time, never all in memory (with an indent, ``json`` encodes lists in Python)."""
+
+    def __init__(self, count: int, items: Callable[[], Iterator[Any]]) -> None:
+        super().__init__()
+        self._count = count
+        self._items = items
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._items()
 
 
 def chunks_document(document_id: str, chunks: list[dict[str, Any]],

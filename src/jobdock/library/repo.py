@@ -25,6 +25,12 @@ class DocumentRepo(Protocol):
 
     def replace_chunks(self, document_id: str, chunks: Sequence[Mapping[str, Any]]) -> int: ...
 
+    def insert_chunks(self, document_id: str, chunks: Sequence[Mapping[str, Any]], *,
+                      from_index: int | None = None) -> int:
+        """Insert a batch of chunks; first delete the document's chunks from
+        ``from_index`` on when given (one transaction)."""
+        ...
+
     def chunks(self, document_id: str) -> list[ChunkRow]: ...
 
     def queue_unless_active(self, job_type: str, input_data: dict[str, Any], *,

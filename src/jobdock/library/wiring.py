@@ -47,6 +47,11 @@ class DocumentRepoAdapter:
     def replace_chunks(self, document_id: str, chunks: Sequence[Mapping[str, Any]]) -> int:
         return self.bridge.call(self.docs.chunk_replace(document_id, chunks, self.clock.now()))
 
+    def insert_chunks(self, document_id: str, chunks: Sequence[Mapping[str, Any]], *,
+                      from_index: int | None = None) -> int:
+        return self.bridge.call(self.docs.chunk_insert(document_id, chunks, self.clock.now(),
+                                                       from_index))
+
     def chunks(self, document_id: str) -> list[ChunkRow]:
         return self.bridge.call(self.docs.chunk_list(document_id))
 

@@ -56,6 +56,12 @@ class Storage(Protocol):
         """Store ``data`` at ``key`` atomically: readers see the old or the new bytes."""
         ...
 
+    def put_stream(self, key: str, pieces: Iterable[bytes]) -> None:
+        """Store the concatenation of ``pieces`` at ``key``, as atomically as ``put``,
+        without holding it all in memory (a large file written as it is produced). An
+        exception from ``pieces`` leaves the old blob (or none) in place."""
+        ...
+
     def get(self, key: str) -> bytes | None:
         """The bytes at ``key``, or None if there is no such blob."""
         ...

@@ -41,12 +41,16 @@ class LocalStorage:
         return f"LocalStorage({str(self.root)!r})"
 
     def put(self, key: str, data: bytes) -> None:
+        self.put_stream(key, (data,))
+
+    def put_stream(self, key: str, pieces: Iterable[bytes]) -> None:
         path = self._path(key)
         with _io_errors("put", key):
             fd, tmp = self._temp_file(path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(data)
+                    for piece in pieces:
+                        f.write(piece)
                     f.flush()
                     os.fsync(f.fileno())
                 os.replace(tmp, path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 
 import obstore
@@ -70,6 +71,21 @@ class S3Storage:
         validate_key(key)
         with _obstore_errors("put", key):
             obstore.put(self._store, key, data)
+
+    def put_stream(self, key: str, pieces: Iterable[bytes]) -> None:
+        # Spooled to a local temp file first, then one upload (multipart past 5 MB, two
+        # parts in flight): ``pieces`` may itself read this storage (obstore cannot be
+        # called from inside its own upload), and if it raises nothing is uploaded.
+        validate_key(key)
+        with tempfile.TemporaryFile(prefix="jobdock-put-") as spool:
+            try:
+                for piece in pieces:
+                    spool.write(piece)
+                spool.seek(0)
+            except OSError as exc:  # the local disk (full?), not the bucket
+                raise os_error("put (local spool)", key, exc, "s3") from exc
+            with _obstore_errors("put", key):
+                obstore.put(self._store, key, spool, max_concurrency=2)
 
     def get(self, key: str) -> bytes | None:
         validate_key(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from jobdock.jobs.checkpoints import CheckpointRecord
@@ -54,6 +54,9 @@ class WorkerPort:
 
     # ---- storage and the job row -------------------------------------------------------------
     def write_blob(self, key: str, data: bytes, *, final: bool) -> None:
+        self.write_blob_stream(key, (data,), final=final)
+
+    def write_blob_stream(self, key: str, pieces: Iterable[bytes], *, final: bool) -> None:
         if self._interrupt is Interrupt.LOST:
             raise JobInterrupted(Interrupt.LOST)
         validate_key(key)  # a key the storage refuses is never recorded (no cleanup could go)
@@ -64,7 +67,7 @@ class WorkerPort:
         if not self._call(self.store.file_add_owned(self.job_id, self.worker_id, key, final)):
             self.request(Interrupt.LOST)
             raise JobInterrupted(Interrupt.LOST)
-        self.storage.put(key, data)
+        self.storage.put_stream(key, pieces)
         if not final:
             self.wrote_intermediate = True
 

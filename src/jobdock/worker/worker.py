@@ -27,6 +27,7 @@ from jobdock.store import Store, is_store_outage
 from jobdock.worker.completer import Completer
 from jobdock.worker.executor import Executor, RunningJob
 from jobdock.worker.maintenance import LeftoverSweeper, Pruner, Rescuer, RetryScheduler
+from jobdock.worker.memory import return_large_frees
 from jobdock.worker.outage import Outage
 from jobdock.worker.port import ServiceFactory
 from jobdock.worker.scheduler import PeriodicEnqueuer
@@ -134,6 +135,7 @@ class Worker:
     # ---- the loop --------------------------------------------------------------------------
     async def run(self) -> None:
         """Work until ``stop()`` (or, in burst mode, until the queue is empty)."""
+        return_large_frees()
         log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
         try:
             await self.outage.call(self._announce)

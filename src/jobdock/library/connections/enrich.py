@@ -12,6 +12,7 @@ every document below 0.6).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,18 +70,21 @@ class Enrichment:
         return [c.key for c in self.concepts] + list(self.vocabulary)
 
 
-def enrich_texts(texts: list[str]) -> list[Enrichment]:
-    """One :class:`Enrichment` per passage of one document, in order."""
-    per_chunk = [stem_counts(t) for t in texts]
+def enrich_texts(texts: Sequence[str]) -> list[Enrichment]:
+    """One :class:`Enrichment` per passage of one document, in order.
+
+    ``texts`` is read twice rather than its stem counts held: it may be a lazy sequence
+    slicing a big document's text."""
     context: Counter[str] = Counter()
-    for counts in per_chunk:
-        context.update(counts)
+    for text in texts:
+        context.update(stem_counts(text))
     main = {s for s, _ in sorted(context.items(), key=lambda kv: (-kv[1], kv[0]))
             [:DOCUMENT_CONCEPTS]}
     field_hits = hits_of(context)
     out = []
     raw = []
-    for text, counts in zip(texts, per_chunk, strict=True):
+    for text in texts:
+        counts = stem_counts(text)
         ranked = extract_concepts(text, context, limit=CONCEPTS_PER_CHUNK + VOCABULARY)
         pol = polarity(text)
         out.append(Enrichment(concepts=ranked[:CONCEPTS_PER_CHUNK], polarity=pol,

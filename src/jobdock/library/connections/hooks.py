@@ -27,22 +27,24 @@ def _repo(ctx: JobContext) -> ConnectionsRepo | None:
         return None
 
 
-def enrichment_for(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The metadata stage's enrichment: one dict per chunk, in order (checkpointed)."""
-    return [e.to_dict() for e in enrich_texts([c["content"] for c in chunks])]
+def enrichment_for(texts: Sequence[str]) -> list[dict[str, Any]]:
+    """The metadata stage's enrichment: one dict per chunk text, in order (checkpointed)."""
+    return [e.to_dict() for e in enrich_texts(texts)]
 
 
 def save_enrichment(ctx: JobContext, document_id: str, rows: list[dict[str, Any]],
-                    enrichment: list[dict[str, Any]] | None) -> None:
-    """Store the enrichment beside the chunks just saved (``rows`` carry ids and vectors)."""
+                    enrichment: list[dict[str, Any]] | None, replace: bool = True) -> None:
+    """Store the enrichment beside the chunks just saved (``rows`` carry ids and vectors);
+    ``replace=False`` adds a batch of a document's chunks to those already stored."""
     repo = _repo(ctx)
     if repo is None:
         return
     if enrichment is None or len(enrichment) != len(rows):  # a checkpoint from before
-        repo.save_enrichments(document_id, enrich_chunks(rows))
+        repo.save_enrichments(document_id, enrich_chunks(rows), replace)
         return
     repo.save_enrichments(document_id, [(r["id"], Enrichment.from_dict(e), r.get("embedding"))
-                                        for r, e in zip(rows, enrichment, strict=True)])
+                                        for r, e in zip(rows, enrichment, strict=True)],
+                          replace)
 
 
 def export_file(ctx: JobContext, document_id: str) -> bytes | None:

@@ -26,8 +26,8 @@ class ConnectionsRepo:
         return cls(ConnectionStore(env.store), env.bridge, env.clock)
 
     def save_enrichments(self, document_id: str,
-                         rows: list[tuple[str, Enrichment, Any]]) -> None:
-        self.bridge.call(self.store.enrichment_replace(document_id, rows))
+                         rows: list[tuple[str, Enrichment, Any]], replace: bool = True) -> None:
+        self.bridge.call(self.store.enrichment_replace(document_id, rows, replace))
 
     def library_table(self, user_id: str) -> ChunkTable:
         return self.bridge.call(self.store.library_table(user_id))

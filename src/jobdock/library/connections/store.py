@@ -48,10 +48,13 @@ class ConnectionStore:
 
     # ---- enrichments ----------------------------------------------------------------
     async def enrichment_replace(self, document_id: str,
-                                 rows: list[tuple[str, Enrichment, Any]]) -> None:
-        """(chunk id, enrichment, vector) for each chunk of a document, in one transaction."""
+                                 rows: list[tuple[str, Enrichment, Any]],
+                                 replace: bool = True) -> None:
+        """(chunk id, enrichment, vector) for each chunk of a document, in one transaction;
+        ``replace=False`` adds them to the document's (a batch of a big document)."""
         steps: list[tuple[str, dict[str, Any]]] = [
-            (self.queries["enrichment_delete_for_document"], {"document_id": document_id})]
+            (self.queries["enrichment_delete_for_document"], {"document_id": document_id})
+        ] if replace else []
         for chunk_id, e, vector in rows:
             steps.append((self.queries["enrichment_insert"], {
                 "chunk_id": chunk_id, "document_id": document_id,
@@ -61,7 +64,8 @@ class ConnectionStore:
                 "importance": e.importance, "polarity": e.polarity,
                 "domain": e.domain.domain, "domain_confidence": e.domain.confidence,
                 "vector": encode_vector(vector)}))
-        await self.store.execute_in_transaction(steps)
+        if steps:
+            await self.store.execute_in_transaction(steps)
 
     async def enrichment_for_document(self, document_id: str) -> list[dict[str, Any]]:
         rows = await self._run("enrichment_for_document", {"document_id": document_id})

@@ -1,35 +1,54 @@
 """``process_document``: source file → clean markdown → chunks → metadata → embeddings → saved.
 
-Eight stages, each checkpointed; the embeddings stage saves a cursor after every batch,
-so a pause or a crash there resumes at the next batch. Everything is deterministic,
-so a resumed run writes the same ``chunks.json`` bytes as an uninterrupted one.
+Eight stages, each checkpointed; the embeddings stage saves a cursor every tenth of the
+way and the save stage after every batch of chunks, so a pause or a crash there resumes
+close to where it stopped. Everything is deterministic, so a resumed run writes the same
+``chunks.json`` bytes as an uninterrupted one.
+
+Memory is bounded by a few copies of the text, whatever the number of chunks: a stage
+writes what it produces to a work file (``work/…`` beside the document's files, deleted
+with the job's other intermediate files) as it goes, and its checkpoint holds only that
+file's key and hash plus compact figures. The Markdown is held once while chunks are
+enriched, embedded and saved; each chunk's text is a slice of it, taken when needed;
+vectors go to storage a part at a time as float64 (exact: the JSON prints the same
+numbers); ``chunks.json`` is streamed to storage; chunk rows go to the database in
+batches.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, overload
+
+import numpy as np
 
 from jobdock.jobs.context import JobContext
 from jobdock.jobs.errors import PermanentError
 from jobdock.jobs.registry import Stage
 from jobdock.library.connections import hooks as connection_hooks
-from jobdock.library.files import chunk_id, chunks_document, encode
+from jobdock.library.files import (
+    CHUNK_KEYS,
+    CHUNKS_VERSION,
+    LazyList,
+    chunk_id,
+    encode,
+    encode_pieces,
+)
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
 from jobdock.library.rows import DocumentRow
 from jobdock.library.text import (
     DocumentError,
-    Extracted,
     Page,
-    chunk_markdown,
-    cleanup_with_pages,
-    document_metadata,
     embedder_window,
-    enrich,
     extract,
     get_embedder,
 )
+from jobdock.library.text.chunking import ChunkSpan, chunk_spans
+from jobdock.library.text.cleanup import iter_cleanup
+from jobdock.library.text.metadata import DocumentTerms, document_metadata
 
 STAGES = (
     Stage("download", 10), Stage("extract", 20, "extraction"), Stage("cleanup", 10),
@@ -38,14 +57,10 @@ STAGES = (
 )
 EMBED_BATCH = 32
 CURSOR_SHARE = 0.1
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    if hasattr(value, "to_dict"):
-        return value.to_dict()  # type: ignore[no-any-return]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return dict(value)
+PART_CHUNKS = 1024  # vectors held before they go to storage as one part
+SAVE_BATCH = 64  # chunk rows per database transaction (~2.5 MB of Python objects)
+FORMAT = 2  # of the stage checkpoints: work files, not whole texts
+_META_KEYS = ("keywords", "themes", "summary", "importance_score")
 
 
 def process_document(ctx: JobContext) -> dict[str, Any]:
@@ -65,16 +80,83 @@ def process_document(ctx: JobContext) -> dict[str, Any]:
 
 def _run(ctx: JobContext, repo: DocumentRepo, doc: DocumentRow) -> dict[str, Any]:
     source = ctx.run_stage("download", _download, ctx, doc)
-    extracted = ctx.run_stage("extract", _extract, ctx, doc)
-    cleaned = ctx.run_stage("cleanup", _cleanup, extracted)
-    chunks = ctx.run_stage("chunking", _chunk, ctx, cleaned)
-    meta = ctx.run_stage("metadata", _metadata, chunks, cleaned["markdown"])
+    extracted = ctx.run_stage("extract", _extract, ctx, doc, accept=_current)
+    cleaned = ctx.run_stage("cleanup", _cleanup, ctx, extracted, accept=_current)
+    chunks = ctx.run_stage("chunking", _chunk, ctx, cleaned, accept=_current)
+    meta = ctx.run_stage("metadata", _metadata, ctx, cleaned, chunks, accept=_current)
     embedder = str(ctx.input.get("embedder") or "hashing")
-    vectors = ctx.run_stage("embeddings", _embed, ctx, chunks, embedder)
-    saved = ctx.run_stage("save", _save, ctx, repo, doc, cleaned, chunks, meta, vectors, embedder)
+    vectors = ctx.run_stage("embeddings", _embed, ctx, cleaned, chunks, embedder,
+                            accept=_current)
+    saved = ctx.run_stage("save", _save, ctx, repo, doc, cleaned, chunks, meta, vectors,
+                          embedder)
     return ctx.run_stage("finalize", _finalize, repo, doc, extracted, saved, meta, source,
                          embedder)
 
+
+def _current(result: Any) -> bool:
+    """A checkpoint of this format; one from before (whole texts in it) is redone."""
+    return isinstance(result, dict) and result.get("format") == FORMAT
+
+
+# ---- work files --------------------------------------------------------------------------
+
+def _write_work(ctx: JobContext, name: str, pieces: Iterable[bytes]) -> dict[str, Any]:
+    """Stream ``pieces`` to ``work/{name}``; its key, sha256 and size."""
+    digest = hashlib.sha256()
+    size = 0
+
+    def hashed() -> Iterator[bytes]:
+        nonlocal size
+        for piece in pieces:
+            digest.update(piece)
+            size += len(piece)
+            yield piece
+
+    key = ctx.save_file_stream(f"work/{name}", hashed(), final=False)
+    return {"key": key, "sha256": digest.hexdigest(), "bytes": size}
+
+
+def _read_work(ctx: JobContext, ref: dict[str, Any]) -> bytes:
+    data = ctx.read_file(ref["key"])
+    if data is None or hashlib.sha256(data).hexdigest() != ref["sha256"]:
+        why = "is missing" if data is None else "does not match its hash"
+        raise PermanentError(f"the intermediate file {ref['key']} {why}; process the "
+                             "document again (a new job)")
+    return data
+
+
+def _read_text(ctx: JobContext, ref: dict[str, Any]) -> str:
+    return _read_work(ctx, ref).decode()  # the bytes go as soon as they are decoded
+
+
+def _utf8(pieces: Iterable[str]) -> Iterator[bytes]:
+    """Text pieces as UTF-8 bytes of about 64 KB each."""
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= 1 << 16:
+            yield "".join(batch).encode()
+            batch, size = [], 0
+    if batch:
+        yield "".join(batch).encode()
+
+
+def _json_lines(items: Iterable[Any]) -> Iterator[str]:
+    for item in items:
+        yield json.dumps(item, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _read_json_lines(data: bytes) -> Iterator[Any]:
+    start = 0
+    while start < len(data):
+        end = data.index(b"\n", start)
+        yield json.loads(data[start:end])
+        start = end + 1
+
+
+# ---- stages ------------------------------------------------------------------------------
 
 def _download(ctx: JobContext, doc: DocumentRow) -> dict[str, Any]:
     data = ctx.with_retry(lambda: ctx.read_file(doc["storage_path"]), what="download")
@@ -85,91 +167,236 @@ def _download(ctx: JobContext, doc: DocumentRow) -> dict[str, Any]:
 
 
 def _extract(ctx: JobContext, doc: DocumentRow) -> dict[str, Any]:
-    data = ctx.read_file(doc["storage_path"]) or b""
-    try:
-        extracted = extract(data, doc["filename"] or doc["title"])
+    """The pages' text, one after the other, to ``work/pages.txt``; their sizes here."""
+    try:  # the source bytes are referenced only inside extract()
+        extracted = extract(ctx.read_file(doc["storage_path"]) or b"",
+                            doc["filename"] or doc["title"])
     except DocumentError as exc:
         raise PermanentError(str(exc)) from exc
-    return _as_dict(extracted)
+    pages: list[list[int]] = []
+
+    def encoded() -> Iterator[bytes]:
+        for page in extracted.pages:
+            data = page.text.encode()
+            pages.append([page.number, len(data)])
+            yield data
+
+    ref = _write_work(ctx, "pages.txt", encoded())
+    return {"format": FORMAT, "title": extracted.title, "kind": extracted.format,
+            "pages": pages, **ref}
 
 
-def _cleanup(extracted: dict[str, Any]) -> dict[str, Any]:
-    loaded = Extracted.from_dict(extracted)
-    markdown, spans = cleanup_with_pages(loaded.pages, kind=loaded.format)
-    if not markdown.strip():
+def _pages(data: list[bytes], sizes: list[list[int]]) -> Iterator[Page]:
+    """Pages decoded one at a time from ``data[0]``, which is let go before the last."""
+    view = memoryview(data.pop())
+    offset = 0
+    for index, (number, size) in enumerate(sizes):
+        text = str(view[offset:offset + size], "utf-8")
+        offset += size
+        if index == len(sizes) - 1:
+            view.release()
+        yield Page(int(number), text)
+        del text
+
+
+def _cleanup(ctx: JobContext, extracted: dict[str, Any]) -> dict[str, Any]:
+    """Clean Markdown to ``work/content.md``, written as it is produced."""
+    spans: list[tuple[int, int, int]] = []
+    pieces = iter_cleanup(_pages([_read_work(ctx, extracted)], extracted["pages"]), spans,
+                          kind=extracted["kind"])
+    ref = _write_work(ctx, "content.md", _utf8(pieces))
+    if not ref["bytes"]:  # every block with text is written; none is whitespace only
         raise PermanentError("the document has no text left after cleanup")
-    return {"markdown": markdown, "page_spans": [list(s) for s in spans]}
+    return {"format": FORMAT, "page_spans": [list(s) for s in spans], **ref}
 
 
-def _chunk(ctx: JobContext, cleaned: dict[str, Any]) -> list[dict[str, Any]]:
-    spans = [tuple(s) for s in cleaned["page_spans"]]
+def _chunk(ctx: JobContext, cleaned: dict[str, Any]) -> dict[str, Any]:
+    """Chunk boundaries, compactly: ``[start, end, tokens, path, page_start, page_end]``."""
+    spans = [(int(n), int(s), int(e)) for n, s, e in cleaned["page_spans"]]
     target = int(ctx.input.get("target_tokens", 512))
     limit = int(ctx.input.get("max_tokens", 800))
     window, counter = embedder_window(str(ctx.input.get("embedder") or "hashing"))
     if window is not None:  # no chunk longer than what the embedder sees
         target, limit = min(target, window), min(limit, window)
-    chunks = chunk_markdown(cleaned["markdown"], spans, target_tokens=target,
-                            max_tokens=limit, count=counter)
-    ctx.update_progress(details=f"{len(chunks)} chunks")
-    return [_as_dict(c) for c in chunks]
+    found = chunk_spans(_read_text(ctx, cleaned), spans, target_tokens=target,
+                        max_tokens=limit, count=counter)
+    paths: dict[tuple[str, ...], int] = {}
+    rows = [[c.start, c.end, c.tokens, paths.setdefault(tuple(c.heading_path), len(paths)),
+             c.page_start, c.page_end] for c in found]
+    ctx.update_progress(details=f"{len(rows)} chunks")
+    return {"format": FORMAT, "paths": [list(p) for p in paths], "rows": rows}
 
 
-def _metadata(chunks: list[dict[str, Any]], markdown: str) -> dict[str, Any]:
-    from jobdock.library.text import Chunk
-
-    objects = [Chunk.from_dict(c) for c in chunks]
-    per_chunk = [_as_dict(m) for m in enrich(objects, markdown)]
-    return {"chunks": per_chunk, "document": document_metadata(markdown, objects),
-            "enrichment": connection_hooks.enrichment_for(chunks)}
+def _spans(chunks: dict[str, Any]) -> list[ChunkSpan]:
+    paths = chunks["paths"]
+    return [ChunkSpan(i, start, end, tokens, paths[path], first, last)
+            for i, (start, end, tokens, path, first, last) in enumerate(chunks["rows"])]
 
 
-def _embed(ctx: JobContext, chunks: list[dict[str, Any]], embedder_name: str) -> list[Any]:
+class _Texts(Sequence[str]):
+    """The chunks' texts, each sliced from the Markdown when asked for."""
+
+    def __init__(self, markdown: str, spans: list[ChunkSpan]) -> None:
+        self.markdown = markdown
+        self.spans = spans
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self.markdown[s.start:s.end] for s in self.spans[index]]
+        span = self.spans[index]
+        return self.markdown[span.start:span.end]
+
+
+def _metadata(ctx: JobContext, cleaned: dict[str, Any],
+              chunks: dict[str, Any]) -> dict[str, Any]:
+    """Per chunk, its metadata and enrichment, as JSON lines in ``work/chunk-meta.jsonl``."""
+    markdown = _read_text(ctx, cleaned)
+    spans = _spans(chunks)
+    texts = _Texts(markdown, spans)
+    found = DocumentTerms(texts)
+    enrichment = connection_hooks.enrichment_for(texts)
+
+    def lines() -> Iterator[dict[str, Any]]:
+        for i, span in enumerate(spans):
+            extra = dataclasses.asdict(found.metadata(i, span.index, texts[i]))
+            yield {**{k: extra[k] for k in _META_KEYS}, "enrichment": enrichment[i]}
+
+    ref = _write_work(ctx, "chunk-meta.jsonl", _utf8(_json_lines(lines())))
+    return {"format": FORMAT, "document": document_metadata(markdown, [], found), **ref}
+
+
+def _embed(ctx: JobContext, cleaned: dict[str, Any], chunks: dict[str, Any],
+           embedder_name: str) -> dict[str, Any]:
+    """Vectors to ``work/vectors-*.f64`` a part at a time; the cursor lists the parts."""
     embedder = get_embedder(embedder_name)
-    cursor = ctx.cursor or {"vectors": []}
-    vectors: list[Any] = list(cursor["vectors"])
-    total = len(chunks)
+    texts = _Texts(_read_text(ctx, cleaned), _spans(chunks))
+    cursor = ctx.cursor or {"parts": []}
+    if "vectors" in cursor:  # a cursor from before parts: its vectors become the first
+        cursor = {"parts": [_write_part(ctx, 0, [np.asarray(cursor["vectors"],
+                                                            dtype=np.float64)])]}
+    parts: list[dict[str, Any]] = list(cursor["parts"])
+    done = sum(int(p["count"]) for p in parts)
+    total = len(texts)
     size = int(ctx.input.get("embed_batch") or EMBED_BATCH)
+    held: list[np.ndarray] = []
     saved = -total  # the first batch always saves a cursor
-    for start in range(len(vectors), total, size):
-        batch = [c["content"] for c in chunks[start:start + size]]
-        vectors.extend(embedder.embed(batch))
-        done = len(vectors)
+    for start in range(done, total, size):
+        held.append(np.asarray(embedder.embed(texts[start:start + size]), dtype=np.float64))
+        done = min(total, start + size)
         details = f"Embedding chunk {done} of {total}"
-        # The cursor holds every vector so far: rewriting it after each batch costs
-        # O(n^2) writes on a big document. Save it each tenth of the way instead (a
-        # resume redoes at most that much); pauses and cancels are still heard per batch.
-        if done - saved >= total * CURSOR_SHARE or done == total:
-            ctx.safe_point(done, total, details, cursor={"vectors": vectors})
+        # A part, and a cursor listing the parts, each tenth of the way (a resume redoes
+        # at most that much); pauses and cancels are still heard per batch.
+        if done - saved >= min(total * CURSOR_SHARE, PART_CHUNKS) or done == total:
+            parts.append(_write_part(ctx, done - sum(len(h) for h in held), held))
+            held = []
+            ctx.safe_point(done, total, details, cursor={"parts": parts})
             saved = done
         else:
             ctx.safe_point(done, total, details)
-    return vectors
+    return {"format": FORMAT, "parts": parts}
+
+
+def _write_part(ctx: JobContext, start: int, held: list[np.ndarray]) -> dict[str, Any]:
+    block = np.concatenate(held) if held else np.zeros((0, 0))
+    ref = _write_work(ctx, f"vectors-{start:08d}.f64", [block.astype("<f8").tobytes()])
+    return {**ref, "start": start, "count": int(block.shape[0]),
+            "dimensions": int(block.shape[1]) if block.ndim == 2 else 0}
+
+
+def _vectors(ctx: JobContext, vectors: dict[str, Any]) -> Iterator[list[float]]:
+    """Every chunk's vector in order, reading one part at a time."""
+    for part in vectors["parts"]:
+        if not part["count"]:
+            continue
+        block = np.frombuffer(_read_work(ctx, part), dtype="<f8")
+        for vector in block.reshape(int(part["count"]), int(part["dimensions"])):
+            yield vector.tolist()  # one at a time: as Python floats a vector is 4x bigger
+
+
+def _rows(ctx: JobContext, doc: DocumentRow, texts: _Texts, meta: dict[str, Any],
+          vectors: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """``(chunk row, enrichment)`` per chunk, in order, built one at a time."""
+    extras = _read_json_lines(_read_work(ctx, meta))
+    for span, extra, vector in zip(texts.spans, extras, _vectors(ctx, vectors), strict=True):
+        content = texts.markdown[span.start:span.end]
+        row = {"chunk_index": span.index, "content": content, "start_offset": span.start,
+               "end_offset": span.end, "heading_path": list(span.heading_path),
+               "page_start": span.page_start, "page_end": span.page_end,
+               "word_count": len(content.split()), "token_count": span.tokens,
+               **{k: extra.get(k) for k in _META_KEYS},
+               "id": chunk_id(doc["id"], span.index), "embedding": vector}
+        yield row, extra.get("enrichment")
 
 
 def _save(ctx: JobContext, repo: DocumentRepo, doc: DocumentRow, cleaned: dict[str, Any],
-          chunks: list[dict[str, Any]], meta: dict[str, Any], vectors: list[Any],
+          chunks: dict[str, Any], meta: dict[str, Any], vectors: dict[str, Any],
           embedder: str) -> dict[str, Any]:
-    rows = []
-    for chunk, extra, vector in zip(chunks, meta["chunks"], vectors, strict=True):
-        index = int(chunk["chunk_index"])
-        rows.append({**chunk, **{k: extra.get(k) for k in
-                                 ("keywords", "themes", "summary", "importance_score")},
-                     "id": chunk_id(doc["id"], index), "embedding": vector})
-    markdown = cleaned["markdown"]
-    ctx.save_file("content.md", markdown.encode())
-    ctx.save_file("chunks.json", encode(chunks_document(doc["id"], rows, embedder)))
+    """The document's files, then its chunk rows a batch at a time (the cursor: how many
+    are in; a resume first deletes any past that, written after the cursor was saved)."""
+    cursor = ctx.cursor or {"files": False, "inserted": 0}
+    spans = _spans(chunks)
+    data = _read_work(ctx, cleaned)
+    if not cursor["files"]:
+        _save_files(ctx, doc, data, cleaned, meta, embedder, len(spans))
+    texts = _Texts(data.decode(), spans)
+    del data
+    if not cursor["files"]:
+        ctx.save_file_stream("chunks.json", encode_pieces(
+            {"version": CHUNKS_VERSION, "document_id": doc["id"], "embedder": embedder,
+             "chunks": LazyList(len(spans), lambda: (
+                 {k: row.get(k) for k in CHUNK_KEYS}
+                 for row, _ in _rows(ctx, doc, texts, meta, vectors)))}))
+        cursor = {"files": True, "inserted": 0}
+        ctx.safe_point(cursor=cursor)
+    inserted = int(cursor["inserted"])
+    size = int(ctx.input.get("save_batch") or SAVE_BATCH)
+    batch: list[tuple[dict[str, Any], Any]] = []
+    for index, item in enumerate(_rows(ctx, doc, texts, meta, vectors)):
+        if index >= inserted:
+            batch.append(item)
+        if len(batch) == size or (batch and index == len(spans) - 1):
+            _insert(ctx, repo, doc["id"], batch, inserted)
+            inserted += len(batch)
+            batch = []
+            ctx.safe_point(inserted, len(spans), f"Saving chunk {inserted} of {len(spans)}",
+                           cursor={"files": True, "inserted": inserted})
+    if not spans:
+        repo.insert_chunks(doc["id"], [], from_index=0)
+    # from the metadata stage: markdown.split() would list every word (~9x the text)
+    return {"chunk_count": len(spans), "word_count": int(meta["document"]["word_count"])}
+
+
+def _save_files(ctx: JobContext, doc: DocumentRow, markdown: bytes, cleaned: dict[str, Any],
+                meta: dict[str, Any], embedder: str, count: int) -> None:
+    ctx.save_file("content.md", markdown)
     ctx.save_file("metadata.json", encode({"version": "1.0", "document_id": doc["id"],
                                            **meta["document"]}))
     files = ["content.md", "chunks.json", "metadata.json", "manifest.json"]
     manifest = {"version": "1.0", "document_id": doc["id"], "title": doc["title"],
                 "source_type": doc["source_type"], "filename": doc["filename"],
-                "chunk_count": len(rows), "embedder": embedder, "files": files,
-                "markdown_sha256": hashlib.sha256(markdown.encode()).hexdigest()}
+                "chunk_count": count, "embedder": embedder, "files": files,
+                "markdown_sha256": cleaned["sha256"]}  # the work file is the Markdown's bytes
     ctx.save_file("manifest.json", encode(manifest))
-    repo.replace_chunks(doc["id"], rows)
-    connection_hooks.save_enrichment(ctx, doc["id"], rows, meta.get("enrichment"))
-    # from the metadata stage: markdown.split() would list every word (~9x the text)
-    return {"chunk_count": len(rows), "word_count": int(meta["document"]["word_count"])}
+
+
+def _insert(ctx: JobContext, repo: DocumentRepo, document_id: str,
+            batch: list[tuple[dict[str, Any], Any]], first: int) -> None:
+    """One batch of chunk rows (first deleting any from ``first`` on) and their enrichment."""
+    rows = [row for row, _ in batch]
+    repo.insert_chunks(document_id, rows, from_index=first)
+    enrichment = [e for _, e in batch]
+    connection_hooks.save_enrichment(ctx, document_id, rows,
+                                     None if None in enrichment else enrichment,
+                                     replace=first == 0)
 
 
 def _finalize(repo: DocumentRepo, doc: DocumentRow, extracted: dict[str, Any],

@@ -121,6 +121,25 @@ class DocumentStore:
         await self.fetch_in_transaction(steps)
         return len(rows)
 
+    async def chunk_insert(self, document_id: str, chunks: Sequence[Mapping[str, Any]],
+                           now: datetime, from_index: int | None = None) -> int:
+        """Insert these chunks of a document (a batch of a big document's chunks), first
+        deleting its chunks from ``from_index`` on if given, in one transaction."""
+        rows = [{name: chunk.get(name) for name in CHUNK_FIELDS} for chunk in chunks]
+        for row in rows:
+            row["id"] = row["id"] or str(uuid.uuid4())
+        steps: list[tuple[str, dict[str, Any]]] = []
+        if from_index is not None:
+            steps.append(("chunk_delete_from", {"document_id": document_id,
+                                                "from_index": from_index}))
+        if rows:
+            steps.append(("chunk_insert_many", {"document_id": document_id,
+                                                "rows": self.enc_json(rows),
+                                                "now": self.enc_time(now)}))
+        if steps:
+            await self.fetch_in_transaction(steps)
+        return len(rows)
+
     async def chunk_list(self, document_id: str) -> list[ChunkRow]:
         rows = await self.fetch("chunk_list", {"document_id": document_id})
         return [self._chunk(r) for r in rows]

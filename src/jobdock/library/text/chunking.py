@@ -17,7 +17,7 @@ window as ``max_tokens``, so no chunk is longer than what the embedder sees.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -34,9 +34,27 @@ Span = tuple[int, int, int]  # (start, end, tokens)
 PageSpan = tuple[int, int, int]  # (page number, start, end)
 
 
+COUNT_WINDOW = 1 << 16
+SPACE = re.compile(r"\s")
+
+
 def count_tokens(text: str) -> int:
-    """Words (``\\w+`` runs) plus punctuation marks: ``len(re.findall(r"\\w+|[^\\w\\s]"))``."""
-    return len(TOKEN.findall(text))
+    """Words (``\\w+`` runs) plus punctuation marks: ``len(re.findall(r"\\w+|[^\\w\\s]"))``,
+    counted a window at a time (a list of every token of a big text is ~6x its size)."""
+    if len(text) <= COUNT_WINDOW:
+        return len(TOKEN.findall(text))
+    return sum(len(TOKEN.findall(text, start, end)) for start, end in windows(text))
+
+
+def windows(text: str, size: int = COUNT_WINDOW) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` pieces of ``text`` of about ``size`` characters, each cut just
+    before a whitespace character, so no token (nor wordpiece) spans two pieces."""
+    start, length = 0, len(text)
+    while start < length:
+        found = SPACE.search(text, min(length, start + size))
+        end = found.start() if found else length
+        yield start, end
+        start = end
 
 
 @dataclass
@@ -66,6 +84,29 @@ def chunk_markdown(markdown: str, page_spans: list[PageSpan] | None = None,
                    target_tokens: int = 512, max_tokens: int = 800, min_tokens: int = 50,
                    count: Callable[[str], int] | None = None) -> list[Chunk]:
     """Chunks of ``markdown`` in order; see the module docstring for the rules."""
+    return [chunk_at(markdown, span)
+            for span in chunk_spans(markdown, page_spans, target_tokens, max_tokens,
+                                    min_tokens, count)]
+
+
+@dataclass(frozen=True)
+class ChunkSpan:
+    """A chunk without its text (``markdown[start:end]``): what a big document keeps of
+    each of its chunks while it is processed a batch at a time."""
+
+    index: int
+    start: int
+    end: int
+    tokens: int
+    heading_path: list[str]
+    page_start: int | None
+    page_end: int | None
+
+
+def chunk_spans(markdown: str, page_spans: list[PageSpan] | None = None,
+                target_tokens: int = 512, max_tokens: int = 800, min_tokens: int = 50,
+                count: Callable[[str], int] | None = None) -> list[ChunkSpan]:
+    """What :func:`chunk_markdown` returns, without each chunk's text."""
     if target_tokens < 1 or max_tokens < target_tokens:
         raise ValueError("need 1 <= target_tokens <= max_tokens")
     counter = count or count_tokens
@@ -77,8 +118,17 @@ def chunk_markdown(markdown: str, page_spans: list[PageSpan] | None = None,
             if s < e:
                 spans.append((s, e, tokens, path))
     spans = _merge_small(markdown, spans, min_tokens, max_tokens, counter)
-    return [_chunk(markdown, index, s, e, tokens, path, page_spans)
+    return [ChunkSpan(index, s, e, tokens, path, *_page_range(page_spans, s, e))
             for index, (s, e, tokens, path) in enumerate(spans)]
+
+
+def chunk_at(markdown: str, span: ChunkSpan) -> Chunk:
+    """The :class:`Chunk` of ``span`` (its text sliced from ``markdown``)."""
+    content = markdown[span.start:span.end]
+    return Chunk(chunk_index=span.index, content=content, start_offset=span.start,
+                 end_offset=span.end, heading_path=list(span.heading_path),
+                 page_start=span.page_start, page_end=span.page_end,
+                 word_count=len(content.split()), token_count=span.tokens)
 
 
 def _merge_small(text: str, spans: list[tuple[int, int, int, list[str]]], least: int,
@@ -227,15 +277,6 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def _chunk(text: str, index: int, start: int, end: int, tokens: int, path: list[str],
-           page_spans: list[PageSpan] | None) -> Chunk:
-    content = text[start:end]
-    first, last = _page_range(page_spans, start, end)
-    return Chunk(chunk_index=index, content=content, start_offset=start, end_offset=end,
-                 heading_path=list(path), page_start=first, page_end=last,
-                 word_count=len(content.split()), token_count=tokens)
 
 
 def _page_range(page_spans: list[PageSpan] | None, start: int,

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from jobdock.library.text.furniture import strip_furniture
-from jobdock.library.text.headings import looks_like_heading
+from jobdock.library.text.headings import looks_like_heading, split_lines
 from jobdock.library.text.hyphens import Vocabulary, join_hyphenated
 from jobdock.library.text.model import Page
 
@@ -41,6 +44,8 @@ TRANSLATE = str.maketrans({"\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "
                            "\ufeff": "", "\t": "    ", "\u00a0": " ", "\u2028": "\n",
                            "\u2029": "\n\n", "\r": "\n", "\f": "\n", "\ufb00": "ff",
                            "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"})
+# What str.rstrip() strips at the end of each line; each run tried once (linear time).
+TRAILING_SPACE = re.compile(r"(?<![^\S\n])[^\S\n]++$", re.MULTILINE)
 SHORT_LINE = 0.8  # a sentence-final line shorter than this share of the width ends a paragraph
 
 
@@ -64,23 +69,65 @@ def cleanup_with_pages(pages: list[Page], *, layout: bool | None = None,
     (``pdf``, ``text``, ``markdown``, ``html``, ``epub``); ``layout`` forces the mode.
     Without either, each page is Markdown if it contains a Markdown heading.
     """
-    texts = [_normalise(p.text) for p in pages]
+    spans: list[PageSpan] = []
+    markdown = "".join(iter_cleanup(pages, spans, layout=layout, kind=kind))
+    return markdown, spans
+
+
+def iter_cleanup(pages: Iterable[Page], spans: list[PageSpan], *, layout: bool | None = None,
+                 kind: str | None = None) -> Iterator[str]:
+    """:func:`cleanup_with_pages` as pieces of Markdown, in order, to be written as they
+    come; ``spans`` receives the page spans once the pieces are exhausted.
+
+    Memory: the normalised text of every page (``pages`` may be a generator, so the raw
+    text of each page can go once normalised) and one block at a time; lines are read
+    one by one, except for pages of unknown kind, whose furniture is found across pages.
+    """
+    numbers: list[int] = []
+    texts: list[str] = []
+    for page in pages:
+        numbers.append(page.number)
+        texts.append(_normalise(page.text))
+        del page  # not kept past the loop: its raw text may be big
     modes = _modes(texts, layout, kind)
     vocabulary = Vocabulary(t for t, mode in zip(texts, modes, strict=True) if mode)
-    split = [t.split("\n") for t in texts]
-    del texts  # each copy of a big text held here is another multiple of its size
-    page_lines = strip_furniture(split) if kind is None else split
-    del split
-    lines: list[Line] = []
-    for page, page_text in zip(pages, page_lines, strict=True):
-        lines.extend((page.number, text) for text in _trim_blank(page_text))
-        lines.append((page.number, None))
-    del page_lines
-    layout_pages = {p.number for p, mode in zip(pages, modes, strict=True) if mode}
-    width = _usual_width([line for line in lines if line[0] in layout_pages])
+    layout_pages = {n for n, mode in zip(numbers, modes, strict=True) if mode}
+    if kind is None:  # pages of unknown origin: furniture found by repetition
+        split = [t.split("\n") for t in texts]
+        del texts  # each copy of a big text held here is another multiple of its size
+        page_lines: Sequence[Sequence[str]] = strip_furniture(split)
+        del split
+    else:
+        page_lines = texts
+    width = _usual_width(line for n, lines in zip(numbers, page_lines, strict=True)
+                         if n in layout_pages for line in _page_lines(lines))
     options = _Options(layout_pages, width, guess_headings=kind != "pdf",
                        vocabulary=vocabulary)
-    return _assemble(_blocks(lines, options), [p.number for p in pages], vocabulary)
+    lines = _lines(numbers, page_lines)
+    yield from _assemble(_blocks(lines, options), numbers, vocabulary, spans)
+
+
+def _page_lines(lines: Sequence[str]) -> Iterable[str]:
+    """A page's lines: a list of them, or its text split one line at a time."""
+    return split_lines(lines) if isinstance(lines, str) else lines
+
+
+def _lines(numbers: list[int], page_lines: Sequence[Sequence[str]]) -> Iterator[Line]:
+    """Each page's lines without its blank edge lines, then a page break (None)."""
+    for number, lines in zip(numbers, page_lines, strict=True):
+        blank: list[str] = []
+        started = False
+        for text in _page_lines(lines):
+            if not text.strip():
+                if started:
+                    blank.append(text)
+                continue
+            started = True
+            for pending in blank:
+                yield number, pending
+            blank.clear()
+            yield number, text
+        yield number, None
 
 
 def _modes(texts: list[str], layout: bool | None, kind: str | None) -> list[bool]:
@@ -89,7 +136,7 @@ def _modes(texts: list[str], layout: bool | None, kind: str | None) -> list[bool
         return [layout] * len(texts)
     if kind is not None:
         return [kind in LAYOUT] * len(texts)
-    return [not any(MD_HEADING.match(line) for line in t.split("\n")) for t in texts]
+    return [not any(MD_HEADING.match(line) for line in split_lines(t)) for t in texts]
 
 
 @dataclass
@@ -101,26 +148,38 @@ class _Options:
 
 
 def _normalise(text: str) -> str:
+    """NFC, the TRANSLATE table, every space separator (Zs) as a space, no line ends
+    with whitespace. At most two copies of ``text`` at a time, no list of its lines."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).translate(TRANSLATE)
-    return "\n".join("".join(" " if unicodedata.category(c) == "Zs" else c
-                             for c in line).rstrip() for line in text.split("\n"))
+    return TRAILING_SPACE.sub("", text.translate(_spaces()))
 
 
-def _trim_blank(lines: list[str]) -> list[str]:
-    """Blank lines at a page's edges say nothing: a paragraph may go on over the break."""
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    return lines[filled[0]:filled[-1] + 1] if filled else []
+@cache
+def _spaces() -> dict[int, str]:
+    """Every space separator (category Zs) but the space itself, mapped to a space (all
+    are in the Basic Multilingual Plane)."""
+    return {c: " " for c in range(0x10000)
+            if unicodedata.category(chr(c)) == "Zs" and c != 0x20}
 
 
-def _usual_width(lines: list[Line]) -> int:
+def _usual_width(lines: Iterable[str]) -> int:
     """The 80th-percentile line length: the width a full line of body text reaches."""
-    lengths = sorted(len(t.strip()) for _, t in lines if t and t.strip())
-    return lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
+    counts = Counter(len(t.strip()) for t in lines if t and t.strip())
+    rank = int(0.8 * (sum(counts.values()) - 1))
+    for length in sorted(counts):
+        rank -= counts[length]
+        if rank < 0:
+            return length
+    return 0
 
 
-def _blocks(lines: list[Line], options: _Options) -> list[Block]:
+def _blocks(lines: Iterator[Line], options: _Options) -> Iterator[Block]:
     builder = _BlockBuilder()
-    for index, (page, text) in enumerate(lines):
+    ahead = _Lookahead(lines)
+    for page, text in ahead:
+        if builder.fence is None and builder.blocks:  # finished blocks go out at once
+            yield from builder.blocks
+            builder.blocks = []
         layout = page in options.layout_pages
         builder.layout = layout
         if text is None:
@@ -137,18 +196,48 @@ def _blocks(lines: list[Line], options: _Options) -> list[Block]:
             title = PILCROW.sub("", " ".join(stripped.lstrip("#").split()))
             builder.single("heading", page, "#" * _level(stripped) + " " + title)
         elif layout and options.guess_headings and \
-                _standalone_heading(lines, index, builder.current):
+                _standalone_heading(stripped, ahead, builder.current):
             builder.single("heading", page, "## " + " ".join(stripped.split()))
-        elif layout and BULLET.match(stripped):
-            builder.close()
-            builder.add(page, "- " + BULLET.sub("", stripped))
         else:
-            builder.add(page, text)
-            if layout and SENTENCE_END.search(stripped) and \
-                    len(stripped) < SHORT_LINE * options.width:
-                builder.close()
+            _add_line(builder, page, text, stripped, layout, options.width)
     builder.close()
-    return builder.blocks
+    yield from builder.blocks
+
+
+def _add_line(builder: _BlockBuilder, page: int, text: str, stripped: str, layout: bool,
+              width: int) -> None:
+    if layout and BULLET.match(stripped):
+        builder.close()
+        builder.add(page, "- " + BULLET.sub("", stripped))
+        return
+    builder.add(page, text)
+    if layout and SENTENCE_END.search(stripped) and len(stripped) < SHORT_LINE * width:
+        builder.close()
+
+
+class _Lookahead:
+    """An iterator of lines that can look ahead for the next line of text."""
+
+    def __init__(self, lines: Iterator[Line]) -> None:
+        self._lines = lines
+        self._buffer: deque[Line] = deque()
+
+    def __iter__(self) -> _Lookahead:
+        return self
+
+    def __next__(self) -> Line:
+        return self._buffer.popleft() if self._buffer else next(self._lines)
+
+    def next_text(self) -> str:
+        """The next line that is not a page break, stripped ("" at the end)."""
+        for _, text in self._buffer:
+            if text is not None:
+                return text.strip()
+        for line in self._lines:
+            self._buffer.append(line)
+            if line[1] is not None:
+                return line[1].strip()
+        return ""
 
 
 def _level(heading: str) -> int:
@@ -194,14 +283,13 @@ class _BlockBuilder:
         self.current = []
 
 
-def _standalone_heading(lines: list[Line], index: int, current: list[tuple[int, str]]) -> bool:
+def _standalone_heading(text: str, ahead: _Lookahead, current: list[tuple[int, str]]) -> bool:
     """A heading-like line after a finished sentence, before a capitalised line."""
-    text = str(lines[index][1]).strip()
     if not looks_like_heading(text):
         return False
     if current and not SENTENCE_END.search(current[-1][1].strip()):
         return False
-    following = next((t.strip() for _, t in lines[index + 1:] if t is not None), "")
+    following = ahead.next_text()
     return not following or not following[0].islower()
 
 
@@ -226,9 +314,9 @@ def _render(block: Block, vocabulary: Vocabulary) -> tuple[str, list[Segment]]:
     return out, segments
 
 
-def _assemble(blocks: list[Block], numbers: list[int],
-              vocabulary: Vocabulary) -> tuple[str, list[PageSpan]]:
-    parts: list[str] = []
+def _assemble(blocks: Iterable[Block], numbers: list[int], vocabulary: Vocabulary,
+              spans: list[PageSpan]) -> Iterator[str]:
+    """The rendered blocks, a blank line apart, ending in a newline; then ``spans``."""
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     offset = 0
@@ -236,15 +324,16 @@ def _assemble(blocks: list[Block], numbers: list[int],
         text, segments = _render(block, vocabulary)
         if not text.strip():
             continue
-        if parts:
+        if offset:
             offset += 2  # the blank line between blocks
+            yield "\n\n"
         for page, start, end in segments:
             first.setdefault(page, offset + start)
             last[page] = offset + end
-        parts.append(text)
+        yield text
         offset += len(text)
-    markdown = "\n\n".join(parts) + ("\n" if parts else "")
-    spans: list[PageSpan] = []
+    if offset:
+        yield "\n"
     cursor = 0
     for number in numbers:
         if number in first:
@@ -252,4 +341,3 @@ def _assemble(blocks: list[Block], numbers: list[int],
             cursor = last[number]
         else:
             spans.append((number, cursor, cursor))
-    return markdown, spans

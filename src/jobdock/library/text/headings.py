@@ -33,7 +33,7 @@ def iter_headings(markdown: str) -> Iterator[Heading]:
     """ATX headings (``# Title``) in order, outside fenced code blocks."""
     offset = 0
     fence: str | None = None
-    for line in _lines(markdown):
+    for line in split_lines(markdown):
         marker = FENCE.match(line)
         if fence is not None:
             if marker and marker.group(1) == fence:
@@ -48,7 +48,7 @@ def iter_headings(markdown: str) -> Iterator[Heading]:
         offset += len(line) + 1
 
 
-def _lines(text: str) -> Iterator[str]:
+def split_lines(text: str) -> Iterator[str]:
     """``text.split("\\n")`` one line at a time (no list of every line of a big text)."""
     start = 0
     while True:

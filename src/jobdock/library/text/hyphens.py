@@ -25,14 +25,14 @@ class Vocabulary:
         self.words: set[str] = set()
         self.compounds: set[str] = set()
         for text in texts:
-            for line in LINE_SPLIT.sub(" ", text).split("\n"):
-                for match in WORD.finditer(line):
-                    word = match.group().casefold()
-                    if "-" in word:
-                        self.compounds.add(word)
-                        self.words.update(word.split("-"))
-                    else:
-                        self.words.add(word)
+            # WORD never spans a line end: no list of every line of a big text needed
+            for match in WORD.finditer(LINE_SPLIT.sub(" ", text)):
+                word = match.group().casefold()
+                if "-" in word:
+                    self.compounds.add(word)
+                    self.words.update(word.split("-"))
+                else:
+                    self.words.add(word)
 
 
 def join_hyphenated(out: str, following: str, vocabulary: Vocabulary) -> str:

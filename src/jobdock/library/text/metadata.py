@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,33 +61,60 @@ def enrich(chunks: list[Chunk], markdown: str) -> list[ChunkMetadata]:
     Weights come from the chunks alone; ``markdown`` is taken so that the stage can grow
     document-level signals without changing its call.
     """
-    counts = [Counter(terms(c.content)) for c in chunks]
-    weights = _tfidf(counts)
-    top = _document_terms(weights)
-    top_set = set(top)
-    mass = [sum(w.values()) for w in weights]
-    heaviest = max(mass, default=0.0) or 1.0
-    out = []
-    for chunk, weight, total in zip(chunks, weights, mass, strict=True):
-        keywords = _ranked(weight)[:KEYWORDS_PER_CHUNK]
-        coverage = len(top_set & weight.keys()) / len(top) if top else 0.0
-        importance = 0.6 * coverage + 0.4 * (total / heaviest)
-        out.append(ChunkMetadata(
-            chunk_index=chunk.chunk_index, keywords=keywords,
+    found = DocumentTerms([c.content for c in chunks])
+    return [found.metadata(i, c.chunk_index, c.content) for i, c in enumerate(chunks)]
+
+
+class DocumentTerms:
+    """TF-IDF statistics of one document's chunk texts, from two passes over them.
+
+    ``texts`` is read again for each pass (and by :meth:`metadata`) rather than held as
+    per-chunk term counts: it may be a lazy sequence slicing a big document's text, so
+    memory stays the size of the vocabulary, not of every chunk's terms.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        frequency: Counter[str] = Counter()
+        for text in texts:
+            frequency.update(Counter(terms(text)).keys())
+        n = len(texts)
+        self.idf = {t: math.log((1 + n) / (1 + df)) + 1.0 for t, df in frequency.items()}
+        total: Counter[str] = Counter()
+        self.mass: list[float] = []
+        for text in texts:
+            weight = self.weight(text)
+            total.update(weight)
+            self.mass.append(sum(weight.values()))
+        self.top = _ranked({t: round(w, 9) for t, w in total.items()})[:DOCUMENT_TERMS]
+        self.heaviest = max(self.mass, default=0.0) or 1.0
+
+    def weight(self, text: str) -> dict[str, float]:
+        """Term frequency times smoothed inverse chunk frequency, for one chunk."""
+        count = Counter(terms(text))
+        total = sum(count.values()) or 1
+        return {t: round(c / total * self.idf[t], 9) for t, c in count.items()}
+
+    def metadata(self, position: int, chunk_index: int, text: str) -> ChunkMetadata:
+        """The metadata of the chunk at ``position`` in ``texts`` (its text: ``text``)."""
+        weight = self.weight(text)
+        top = self.top
+        coverage = len(set(top) & weight.keys()) / len(top) if top else 0.0
+        importance = 0.6 * coverage + 0.4 * (self.mass[position] / self.heaviest)
+        return ChunkMetadata(
+            chunk_index=chunk_index, keywords=_ranked(weight)[:KEYWORDS_PER_CHUNK],
             themes=[t for t in top if t in weight][:THEMES_PER_CHUNK],
-            summary=summarise(chunk.content, weight),
-            importance_score=round(min(1.0, max(0.0, importance)), 4)))
-    return out
+            summary=summarise(text, weight),
+            importance_score=round(min(1.0, max(0.0, importance)), 4))
 
 
-def document_metadata(markdown: str, chunks: list[Chunk]) -> dict[str, Any]:
+def document_metadata(markdown: str, chunks: list[Chunk],
+                      found: DocumentTerms | None = None) -> dict[str, Any]:
     """Whole-document facts for ``metadata.json``: counts, top keywords and the outline."""
-    weights = _tfidf([Counter(terms(c.content)) for c in chunks])
+    found = found or DocumentTerms([c.content for c in chunks])
     outline = [{"level": h.level, "title": h.title, "offset": h.start}
                for h in iter_headings(markdown)]
     return {"word_count": _count(WORD_RUN, markdown), "token_count": _count(TOKEN, markdown),
-            "chunk_count": len(chunks), "keywords": _document_terms(weights),
-            "outline": outline}
+            "chunk_count": len(found.mass), "keywords": found.top, "outline": outline}
 
 
 def summarise(text: str, weight: dict[str, float]) -> str:
@@ -122,27 +150,5 @@ def _shorten(text: str) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def _tfidf(counts: list[Counter[str]]) -> list[dict[str, float]]:
-    """Term frequency times smoothed inverse chunk frequency, per chunk."""
-    frequency: Counter[str] = Counter()
-    for count in counts:
-        frequency.update(count.keys())
-    n = len(counts)
-    idf = {t: math.log((1 + n) / (1 + df)) + 1.0 for t, df in frequency.items()}
-    out = []
-    for count in counts:
-        total = sum(count.values()) or 1
-        out.append({t: round(c / total * idf[t], 9) for t, c in count.items()})
-    return out
-
-
 def _ranked(weight: dict[str, float]) -> list[str]:
     return [t for t, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _document_terms(weights: list[dict[str, float]]) -> list[str]:
-    """The document's top terms: TF-IDF summed over its chunks."""
-    total: Counter[str] = Counter()
-    for weight in weights:
-        total.update(weight)
-    return _ranked({t: round(w, 9) for t, w in total.items()})[:DOCUMENT_TERMS]

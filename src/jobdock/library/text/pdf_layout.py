@@ -34,7 +34,7 @@ NUMBERED = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+(\S.*)$")
 WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # every line of a PDF is one: no __dict__ each
 class Line:
     text: str
     size: float = 0.0  # font size of the first letter, points (0 when unknown)

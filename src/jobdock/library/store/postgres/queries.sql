@@ -44,6 +44,10 @@ DELETE FROM documents WHERE id = %(id)s RETURNING id;
 -- Remove every chunk of a document (first half of a replace).
 DELETE FROM chunks WHERE document_id = %(document_id)s;
 
+-- name: chunk_delete_from
+-- Remove a document's chunks from one index on (a batched save resuming after a crash).
+DELETE FROM chunks WHERE document_id = %(document_id)s AND chunk_index >= %(from_index)s;
+
 -- name: chunk_insert_many
 -- Insert a document's chunks from a JSON array of rows.
 INSERT INTO chunks (id, document_id, chunk_index, content, start_offset, end_offset,
