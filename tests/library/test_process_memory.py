@@ -73,6 +73,8 @@ def test_processing_a_big_markdown_file_stays_within_5x_its_size(tmp_path: Path)
     (doc,) = json.loads(listed)
     assert doc["status"] == "completed" and doc["chunk_count"] > 3000
     cost = busy - idle
+    print(f"{size_mb:.1f} MB Markdown: peak {busy:.0f} MB, idle {idle:.0f} MB, "
+          f"{cost / size_mb:.1f}x the source")
     assert cost <= MAX_RATIO * size_mb, (
         f"processing {size_mb:.1f} MB took {cost:.0f} MB over the idle worker "
         f"({busy:.0f} vs {idle:.0f} MB): {cost / size_mb:.1f}x the source")
