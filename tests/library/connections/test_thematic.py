@@ -69,3 +69,67 @@ def test_top_candidates_per_source_and_batch_invariance():
     halves = [c for part in np.array_split(sources, 2)
               for c in thematic.find(t, part, mask, ThematicParams(max_candidates_per_source=4))]
     assert [c.to_dict() for c in halves] == [c.to_dict() for c in whole]
+
+
+def test_concepts_common_across_the_library_neither_strengthen_nor_explain():
+    # "name" and "valu" are in every document of the library, "selection" in two
+    def library(extra_docs):
+        rows = [record("a", "A", unit(1, 1.5), importance=0.9, domain="biology",
+                       concepts=("name", "valu", "select")),
+                record("b", "B", unit(1, -0.3), importance=0.9, domain="technology",
+                       concepts=("name", "valu", "select"))]
+        rows += [record(f"x{i}", f"X{i}", unit(0, 0, 1), importance=0.2, domain="arts",
+                        concepts=("name", "valu")) for i in range(extra_docs)]
+        return table(*rows)
+
+    [small] = _run(library(0))  # two documents: nothing is generic yet
+    assert small.metadata["bridge_concepts"] == ["name", "valu", "select"]
+    [big] = _run(library(4))  # six documents, "name" and "valu" in all six
+    assert thematic.generic(library(4), "name") and not thematic.generic(library(4), "select")
+    assert big.metadata["bridge_concepts"] == ["select"]
+    assert "'name'" not in big.metadata["explanation"]
+    assert 0.6 < big.strength < small.strength - 0.1
+
+
+def test_a_passage_bridges_to_at_most_three_passages_of_one_other_document():
+    rows = [record("a", "A", unit(1, 0.5), importance=0.9, domain="biology")]
+    rows += [record(f"b{i}", "B", unit(1, 0.5 + i / 100), importance=0.9,
+                    domain="technology") for i in range(6)]
+    rows += [record("c", "C", unit(1, 0.5), importance=0.9, domain="economics")]
+    found = _run(table(*rows))
+    targets = sorted(c.target_chunk_id for c in found)
+    assert targets == ["b0", "b1", "b2", "c"]  # the three closest of B, and C's passage
+
+
+def test_a_bridge_on_similarity_alone_needs_a_close_one():
+    # cosine 0.41: with a shared concept a bridge, without one (or with only a generic
+    # one) not; the hashing embedder gives two unrelated manuals about that much
+    def pair(concepts):
+        return table(record("a", "A", unit(1, 2.2), importance=0.9, domain="politics",
+                            concepts=concepts),
+                     record("b", "B", unit(1, 0), importance=0.9, domain="technology",
+                            concepts=concepts))
+    [c] = _run(pair(("vote",)))
+    assert c.metadata["bridge_type"] == "conceptual" and c.metadata["raw_similarity"] < 0.5
+    assert _run(pair(())) == []
+
+
+def test_documents_of_one_field_are_not_bridged_through_a_stray_passage():
+    # B is a software manual with one passage on a vote; A another manual: no bridge.
+    # C is an essay on politics: its passages bridge to A's, B's vote passage still not.
+    def manual(doc, n, stray=None):
+        rows = [record(f"{doc}{i}", doc, unit(1, 0.5), importance=0.9,
+                       domain="technology", concepts=("proposal",)) for i in range(n)]
+        if stray:
+            rows.append(record(f"{doc}-vote", doc, unit(1, 0.5), importance=0.9,
+                               domain=stray, concepts=("proposal",)))
+        return rows
+    t = table(*manual("A", 2), *manual("B", 3, stray="politics"))
+    assert _run(t, "A") == [] and _run(t, "B") == []
+    essay = [record(f"C{i}", "C", unit(1, 0.5), importance=0.9, domain="politics",
+                    concepts=("proposal",)) for i in range(3)]
+    t = table(*manual("A", 2), *manual("B", 3, stray="politics"), *essay)
+    assert {c.target_chunk_id for c in _run(t, "A")} == {"C0", "C1", "C2"}
+    fields = thematic.document_fields(t)
+    assert [t.domains[t.domain_codes.tolist().index(f)] for f in fields] == \
+        ["technology", "technology", "politics"]

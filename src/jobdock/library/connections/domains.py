@@ -1,17 +1,38 @@
-"""Domain label of a passage: the field whose seed vocabulary it uses most.
+"""Domain label of a passage: the field whose seed vocabulary it uses, when the evidence
+is enough; otherwise ``general`` (no label), which keeps the passage out of thematic
+bridges.
 
-Each domain has a few dozen seed words, stemmed like concepts. A passage scores, per
-domain, the number of its words whose stem is a seed of that domain; the label is the
-top domain, its confidence the top score's share of all domain hits (ties broken by the
-order below). Fewer than two hits in all → ``general``. The document's own hits weigh in
-as a prior (:func:`label`), so the paragraphs of one essay do not scatter over fields.
+Each domain has a few dozen seed words, matched by Snowball stem like concepts
+("invested" meets "investment"), except those written ``=word``: their stem is an
+everyday word ("selection" → "select", "population" → "popul", "personality" →
+"person", "reproduce" → "reproduc" as in "reproducible"), so they match only
+themselves and their plural. Seeds that are everyday words in technical and general
+prose ("field", "match", "team", "state", "party", "character", "memory", "argument",
+"history", "care", "meaning", "reason") are left out.
+
+Evidence, per passage: the winning domain needs ``MIN_HITS`` seed words in all, of at
+least ``MIN_DISTINCT`` different words, ``MIN_SHARE`` of all its domain hits and more
+than the runner-up; a passage that uses one field's word over and over ("vote",
+"vote", "vote") or mixes fields evenly is ``general``. Within a document
+(:func:`label_passages`), a passage labelled away from its document's own field (a
+field that has ``DOCUMENT_DISTINCT`` different seed words and ``DOCUMENT_SHARE`` of the
+document's hits) needs ``OFF_FIELD_DISTINCT`` different seed words (one paragraph of a
+software manual with "cells" and "population" in it is not biology), a tie between
+the document's field and another goes to the field, and a passage with too little
+evidence of its own takes the document's field, unless what it has points to another
+field (then it is ``general``): a paragraph of an essay on compound interest that says
+"money" once is economics, one of an economics essay that says "gene" four times is
+not.
+
 Deterministic, local, instant, and independent of the embedder (the metadata stage runs
 before the embeddings).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,48 +40,50 @@ from jobdock.library.connections.concepts import stem
 
 GENERAL = "general"
 MIN_HITS = 2
-DOCUMENT_PRIOR = 3.0  # pseudo-hits a passage takes from its document's field
+MIN_DISTINCT = 2
+MIN_SHARE = 0.5
+DOCUMENT_DISTINCT = 4
+DOCUMENT_SHARE = 0.5
+OFF_FIELD_DISTINCT = 3
 
 SEEDS: dict[str, str] = {
-    "economics": """economy economic economics market markets price prices wage wages
-        labor labour employment unemployment employer employers job jobs inflation tax
-        taxes income poverty business businesses trade profit profits cost costs demand
-        supply consumer consumers spending growth capital investment firm firms worker
-        workers salary productivity money finance financial""",
-    "biology": """biology species evolution evolve evolved natural selection gene genes
-        genetic organism organisms mutation mutations population populations cell cells
-        dna trait traits offspring survival reproduce reproduction adaptation adapt
-        predator predators prey ecosystem habitat fitness darwin protein""",
-    "technology": """software code program programs programming computer computers
-        algorithm algorithms data developer developers engineering engineer engineers
-        system systems test testing release releases deploy user users feature features
-        prototype design iteration network server application digital""",
-    "medicine": """health patient patients disease diseases doctor doctors treatment
-        treatments clinical hospital drug drugs therapy symptom symptoms medical medicine
-        vaccine infection diagnosis nurse care""",
-    "politics": """government policy policies law laws vote voters election elections
-        democracy political politics party parties congress parliament state regulation
-        regulations minister citizens rights legislation""",
-    "psychology": """mind mental emotion emotions behavior behaviour memory cognitive
-        perception anxiety motivation habit habits brain learning stress personality
-        attention""",
-    "philosophy": """truth ethics moral morality virtue knowledge reason existence
-        meaning consciousness metaphysics logic argument justice freedom philosopher""",
-    "physics": """energy force mass particle particles quantum gravity light velocity
-        motion physics atom atoms electron field wave waves temperature heat""",
-    "environment": """climate carbon emissions pollution forest forests ocean oceans
-        warming renewable fossil biodiversity conservation soil water drought""",
-    "history": """war wars empire century centuries ancient medieval revolution king
-        kingdom dynasty colonial historian history battle treaty""",
-    "arts": """art artist artists painting music musician novel poem poetry poet story
-        stories literature film theatre theater song songs author character""",
-    "cooking": """bread dough flour yeast oven bake baking recipe salt sugar butter
-        cook cooking kitchen loaf starter knead crust taste flavor flavour ingredient""",
-    "sports": """game games team teams player players match season coach league score
-        goal goals football tennis athlete training championship""",
-    "education": """school schools student students teacher teachers classroom
-        curriculum education lesson lessons exam exams university""",
+    "economics": """economy economic economics market price wage labor labour =employment
+        unemployment =employer inflation tax income poverty business trade profit demand
+        =supply consumer spending investment firm worker salary =productivity money
+        finance financial bank loan debt""",
+    "biology": """biology biological species evolution evolve evolutionary =selection gene
+        genetic genome organism mutation =population cell dna trait offspring =survival
+        =reproduce =reproduction =adaptation predator prey habitat darwin protein""",
+    "technology": """software code program programming computer algorithm data developer
+        engineering engineer system test testing release deploy user feature prototype
+        design iteration network server application =digital package library compiler
+        function interface database""",
+    "medicine": """health patient disease doctor treatment clinical hospital drug therapy
+        symptom medical medicine vaccine infection diagnosis nurse""",
+    "politics": """government political politics politician vote voter election
+        democracy congress parliament legislation minister citizen senate president
+        campaign constitution""",
+    "psychology": """mental =emotion emotional behavior behaviour cognitive =perception
+        anxiety =motivation habit brain stress =personality psychology psychologist""",
+    "philosophy": """truth ethics ethical moral morality virtue metaphysics consciousness
+        justice philosopher philosophy philosophical epistemology ontology""",
+    "physics": """energy =mass particle quantum gravity velocity motion physics atom
+        electron wave temperature heat""",
+    "environment": """climate carbon emissions pollution forest ocean =warming =renewable
+        fossil biodiversity =conservation soil drought""",
+    "history": """war empire century ancient medieval revolution king kingdom dynasty
+        colonial historian battle treaty""",
+    "arts": """art artist =painting painter music musician poem poetry poet literature
+        film theatre theater song sculpture novelist""",
+    "cooking": """bread dough flour yeast oven bake baking recipe butter cook cooking
+        kitchen loaf starter knead crust flavor flavour ingredient""",
+    "sports": """player coach league football tennis athlete championship tournament
+        racket stadium referee""",
+    "education": """school student teacher classroom curriculum education lesson exam
+        university""",
 }
+
+WORD = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True)
@@ -73,41 +96,106 @@ class DomainLabel:
 
 
 @lru_cache(maxsize=1)
-def seed_index() -> dict[str, str]:
-    """stem → domain; a stem claimed by two domains belongs to the first listed."""
-    index: dict[str, str] = {}
+def seed_index() -> tuple[dict[str, str], dict[str, str]]:
+    """(stem → domain, exact word → domain); a seed claimed by two domains belongs to
+    the first listed."""
+    stems: dict[str, str] = {}
+    exact: dict[str, str] = {}
     for domain, words in SEEDS.items():
         for word in words.split():
-            index.setdefault(stem(word), domain)
-    return index
+            if word.startswith("="):
+                exact.setdefault(word[1:], domain)
+            else:
+                stems.setdefault(stem(word), domain)
+    return stems, exact
 
 
-def hits_of(stems: Counter[str]) -> Counter[str]:
-    """Seed hits per domain of a text given the counts of its content-word stems."""
-    index = seed_index()
-    hits: Counter[str] = Counter()
-    for s, n in stems.items():
-        domain = index.get(s)
-        if domain:
-            hits[domain] += n
+def _seed(word: str) -> tuple[str, str] | None:
+    """(seed, domain) of one lower-case word, if it is a seed."""
+    stems, exact = seed_index()
+    for form in (word, word[:-1] if word.endswith("s") else ""):
+        if form in exact:
+            return form, exact[form]
+    key = stem(word)
+    return (key, stems[key]) if key in stems else None
+
+
+def seed_hits(text: str) -> dict[str, Counter[str]]:
+    """domain → counts of its seeds in ``text``."""
+    hits: dict[str, Counter[str]] = {}
+    for word in WORD.findall(text.lower()):
+        found = _seed(word)
+        if found:
+            hits.setdefault(found[1], Counter())[found[0]] += 1
     return hits
 
 
-def label(stems: Counter[str], document: Counter[str] | None = None) -> DomainLabel:
-    """The domain of a passage given the counts of its content-word stems, and the seed
-    hits of its whole document (:func:`hits_of`): those add ``DOCUMENT_PRIOR`` hits
-    shared out in the document's proportions. A field belongs to a document more than
-    to a paragraph: one paragraph of an essay on remote work that says "team" twice is
-    not about sports, while a passage with strong evidence of its own keeps its field."""
-    hits: dict[str, float] = {d: float(n) for d, n in hits_of(stems).items()}
-    total = sum(hits.values())
-    whole = sum(document.values()) if document else 0
-    if document and whole >= MIN_HITS:
-        for domain, n in document.items():
-            hits[domain] = hits.get(domain, 0.0) + DOCUMENT_PRIOR * n / whole
-        total += DOCUMENT_PRIOR
-    if total < MIN_HITS:
-        return DomainLabel(GENERAL, 0.0)
+def label(text: str) -> DomainLabel:
+    """The domain of one passage on its own."""
+    return _decide(seed_hits(text), None)
+
+
+def label_passages(texts: Sequence[str]) -> list[DomainLabel]:
+    """The domain of each passage of one document, in order (see the module's doc)."""
+    per_passage = [seed_hits(t) for t in texts]
+    whole: dict[str, Counter[str]] = {}
+    for hits in per_passage:
+        for domain, words in hits.items():
+            whole.setdefault(domain, Counter()).update(words)
+    field = document_field(whole)
+    total = sum(sum(w.values()) for w in whole.values())
+    share = round(sum(whole[field].values()) / total, 4) if field else 0.0
+    return [_decide(hits, field, share) for hits in per_passage]
+
+
+def document_field(hits: dict[str, Counter[str]]) -> str | None:
+    """The field a whole document is in, when it clearly is in one."""
+    total = sum(sum(w.values()) for w in hits.values())
+    if not total:
+        return None
+    best = _ranked(hits)[0]
+    words = hits[best]
+    if len(words) >= DOCUMENT_DISTINCT and sum(words.values()) >= DOCUMENT_SHARE * total:
+        return best
+    return None
+
+
+def _ranked(hits: dict[str, Counter[str]], field: str | None = None) -> list[str]:
+    """Domains by hits, then distinct seeds; a tie goes to the document's field."""
     order = list(SEEDS)
-    best = sorted(hits.items(), key=lambda kv: (-kv[1], order.index(kv[0])))[0]
-    return DomainLabel(best[0], round(best[1] / total, 4))
+    return sorted(hits, key=lambda d: (-sum(hits[d].values()), -len(hits[d]), d != field,
+                                       order.index(d)))
+
+
+def _decide(hits: dict[str, Counter[str]], field: str | None,
+            field_share: float = 0.0) -> DomainLabel:
+    own = _own(hits, field)
+    if own is not None:
+        return own
+    # Too little evidence of its own: the passage is in its document's field, unless
+    # what it has points to another (two hits or more, ahead of the field's).
+    if field is None:
+        return DomainLabel(GENERAL, 0.0)
+    in_field = sum(hits.get(field, Counter()).values())
+    if any(sum(w.values()) >= MIN_HITS and sum(w.values()) > in_field
+           for d, w in hits.items() if d != field):
+        return DomainLabel(GENERAL, 0.0)
+    return DomainLabel(field, field_share)
+
+
+def _own(hits: dict[str, Counter[str]], field: str | None) -> DomainLabel | None:
+    """The passage's label on its own evidence, or None when that is not enough."""
+    if not hits:
+        return None
+    ranked = _ranked(hits, field)
+    best = ranked[0]
+    count = sum(hits[best].values())
+    total = sum(sum(w.values()) for w in hits.values())
+    runner_up = sum(hits[ranked[1]].values()) if len(ranked) > 1 else 0
+    own_field = field is not None and best == field
+    needed = MIN_DISTINCT if field is None or own_field else OFF_FIELD_DISTINCT
+    ahead = count >= runner_up if own_field else count > runner_up
+    if count < MIN_HITS or len(hits[best]) < needed or count < MIN_SHARE * total \
+            or not ahead:
+        return None
+    return DomainLabel(best, round(count / total, 4))

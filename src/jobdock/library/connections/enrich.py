@@ -24,10 +24,10 @@ from jobdock.library.connections.concepts import (
     stem,
     stem_counts,
 )
-from jobdock.library.connections.domains import DomainLabel, hits_of, label
+from jobdock.library.connections.domains import DomainLabel, label_passages
 from jobdock.library.connections.polarity import polarity
 
-ENRICHMENT_VERSION = 2
+ENRICHMENT_VERSION = 3  # 3: domain labels need evidence (domains.py)
 DOCUMENT_CONCEPTS = 10
 # Concept keys kept per passage beyond its concepts proper (best first): the passage's
 # vocabulary, against which another passage's concepts are said to be discussed or not.
@@ -80,15 +80,15 @@ def enrich_texts(texts: Sequence[str]) -> list[Enrichment]:
         context.update(stem_counts(text))
     main = {s for s, _ in sorted(context.items(), key=lambda kv: (-kv[1], kv[0]))
             [:DOCUMENT_CONCEPTS]}
-    field_hits = hits_of(context)
     out = []
     raw = []
-    for text in texts:
+    domains = label_passages(texts)
+    for text, domain in zip(texts, domains, strict=True):
         counts = stem_counts(text)
         ranked = extract_concepts(text, context, limit=CONCEPTS_PER_CHUNK + VOCABULARY)
         pol = polarity(text)
         out.append(Enrichment(concepts=ranked[:CONCEPTS_PER_CHUNK], polarity=pol,
-                              domain=label(counts, field_hits),
+                              domain=domain,
                               vocabulary=[c.key for c in ranked[CONCEPTS_PER_CHUNK:]]))
         raw.append(_raw_importance(text, counts, main, pol))
     for item, value in zip(out, _spread(raw), strict=True):

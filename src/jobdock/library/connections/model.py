@@ -53,7 +53,10 @@ class ThematicParams:
     min_strength: float = 0.6
     max_source_chunks: int = 50
     max_candidates_per_source: int = 10
+    max_per_target_document: int = 3  # of those kept, per source passage and other document
     min_similarity: float = 0.2  # below this, nothing is said to bridge two passages
+    # a bridge with no shared concept (other than generic ones) rests on similarity alone
+    min_contextual_similarity: float = 0.5
 
 
 def rounded(value: float) -> float:

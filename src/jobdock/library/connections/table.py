@@ -87,6 +87,20 @@ class ChunkTable:
         codes = [self.doc_names[d] for d in document_ids if d in self.doc_names]
         return np.isin(self.doc_codes, np.array(codes, dtype=np.int32))
 
+    def document_frequency(self, word: str) -> int:
+        """How many documents of the library have ``word`` (a stem) among the words of
+        their passages' concept keys (core and vocabulary); one posting-list lookup,
+        remembered for the table's lifetime."""
+        known = self._document_frequencies.get(word)
+        if known is None:
+            rows = self._term_postings.rows_with([word])
+            known = self._document_frequencies[word] = len(np.unique(self.doc_codes[rows]))
+        return known
+
+    @cached_property
+    def _document_frequencies(self) -> dict[str, int]:
+        return {}
+
     def core_of(self, row: int) -> tuple[str, ...]:
         """A row's concepts proper (those with a text, best first); the keys after them
         are its vocabulary, used only to tell whether it discusses another's concept."""

@@ -1,14 +1,32 @@
 """Thematic bridge engine (origin §8.4, without the LLM): important passages (importance
 ≥ 0.6) of *different* domains that are related — by embedding similarity and by shared
 concepts. Per source chunk the 10 most related candidates are scored; those with
-strength > 0.6 are kept, each with a bridge type and an explanation naming what
-bridges them. Relatedness = cosine + 0.1 per shared concept (at most 3).
+strength > 0.6 are kept (at most 3 into any one other document), each with a bridge
+type and an explanation naming what bridges them. Relatedness = cosine + 0.1 per
+shared concept (at most 3).
+
+What makes a bridge, beyond that:
+
+- both passages are confidently in a field: :mod:`.domains` labels a passage only on
+  enough evidence (else ``general``, never a source or a target);
+- the two *documents* are not of one field (the label of most of their labelled
+  passages): a vote in a software manual is not a bridge to another manual;
+- a shared concept whose every word is common across the library — in at least
+  ``GENERIC_SHARE`` of its documents, and in ``GENERIC_MIN_DOCUMENTS`` or more — is
+  generic ("name", "value", "file", "element" in a library of manuals): it neither
+  strengthens nor explains a bridge;
+- a bridge with no other shared concept rests on similarity alone and needs a cosine of
+  ``min_contextual_similarity`` (0.5): a bag-of-words embedding gives two unrelated
+  manuals 0.4.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from jobdock.library.connections.concepts import stem
 from jobdock.library.connections.model import (
     ENGINE_VERSION,
     THEMATIC,
@@ -21,6 +39,8 @@ from jobdock.library.connections.table import BLOCK_ROWS, ChunkTable, top_per_so
 
 SHARED_BONUS = 0.1
 MAX_SHARED = 3
+GENERIC_SHARE = 0.3
+GENERIC_MIN_DOCUMENTS = 3
 
 
 def select_sources(table: ChunkTable, rows: np.ndarray,
@@ -49,7 +69,37 @@ def find(table: ChunkTable, sources: np.ndarray, targets: np.ndarray,
         conn = _bridge(table, int(s[i]), int(t[i]), float(cos[i]), params)
         if conn is not None:
             out.append(conn)
-    return out
+    return _per_target_document(out, params.max_per_target_document)
+
+
+def _per_target_document(found: list[Connection], limit: int) -> list[Connection]:
+    """The strongest ``limit`` bridges from each source passage into each other document
+    (ties: target chunk id): one passage bridging to every paragraph of one document
+    says the same thing again and again."""
+    taken: dict[tuple[str, object], int] = {}
+    keep = set()
+    for conn in sorted(found, key=lambda c: (c.source_chunk_id, -c.strength,
+                                             c.target_chunk_id)):
+        group = (conn.source_chunk_id, conn.metadata["target_document_id"])
+        if taken.get(group, 0) < limit:
+            taken[group] = taken.get(group, 0) + 1
+            keep.add(conn.key)
+    return [c for c in found if c.key in keep]
+
+
+def document_fields(table: ChunkTable) -> np.ndarray:
+    """Per document code, the domain code of its field: the label of more than half of
+    its labelled passages; -1 when it has none. Two documents of one field are not
+    bridged, whatever one of their passages strays into (a vote in a software manual)."""
+    n_docs, n_domains = len(table.doc_names), max(1, len(table.domain_names))
+    general = table.domain_names.get("general", -1)
+    labelled = table.domain_codes != general
+    counts = np.bincount(table.doc_codes[labelled].astype(np.int64) * n_domains
+                         + table.domain_codes[labelled],
+                         minlength=n_docs * n_domains).reshape(n_docs, n_domains)
+    best = counts.argmax(axis=1)
+    fields: np.ndarray = np.where(2 * counts.max(axis=1) > counts.sum(axis=1), best, -1)
+    return fields
 
 
 def _labelled(table: ChunkTable, rows: np.ndarray) -> np.ndarray:
@@ -63,6 +113,8 @@ def _related(table: ChunkTable, sources: np.ndarray, candidates: np.ndarray,
     """Per block of rows: cosines, the shared-concept bonus, cross-domain and cross-document
     masks, then the best few per source; the caller keeps the best overall."""
     query = table.embeddings[sources]
+    field = document_fields(table)
+    source_fields = field[table.doc_codes[sources]]
     shared_rows = [table.overlap(int(r))[:2] for r in sources]
     k = params.max_candidates_per_source
     parts: list[tuple[np.ndarray, ...]] = []
@@ -76,8 +128,11 @@ def _related(table: ChunkTable, sources: np.ndarray, candidates: np.ndarray,
             hit = np.searchsorted(cols, rows)
             inside = (hit < len(cols)) & (cols[np.minimum(hit, len(cols) - 1)] == rows)
             bonus[i, hit[inside]] = np.minimum(counts[inside], MAX_SHARED)
+        target_fields = field[table.doc_codes[cols]]
         bad = ((table.domain_codes[sources][:, None] == table.domain_codes[cols][None, :])
                | (table.doc_codes[sources][:, None] == table.doc_codes[cols][None, :])
+               | ((source_fields[:, None] >= 0)
+                  & (source_fields[:, None] == target_fields[None, :]))
                | (cos < params.min_similarity))
         score = np.where(bad, -np.inf, cos + SHARED_BONUS * bonus)
         take = min(k, len(cols))
@@ -96,7 +151,9 @@ def _related(table: ChunkTable, sources: np.ndarray, candidates: np.ndarray,
 
 def _bridge(table: ChunkTable, src: int, tgt: int, cos: float,
             params: ThematicParams) -> Connection | None:
-    shared = table.shared_concepts(src, tgt)
+    shared = [c for c in table.shared_concepts(src, tgt) if not generic(table, c)]
+    if not shared and cos < params.min_contextual_similarity:
+        return None
     importance = (float(table.importance[src]) + float(table.importance[tgt])) / 2
     strength = clamp01(0.3 + 0.8 * cos + 0.06 * min(len(shared), MAX_SHARED)
                        + 0.1 * (importance - params.min_importance))
@@ -118,6 +175,15 @@ def _bridge(table: ChunkTable, src: int, tgt: int, cos: float,
          "source_domain": source_domain, "target_domain": target_domain,
          "raw_similarity": rounded(cos), "engine_version": ENGINE_VERSION,
          "target_document_id": table.document_ids[tgt]})
+
+
+def generic(table: ChunkTable, concept: str) -> bool:
+    """Whether a concept (as people read it) is common across the library: each of its
+    words in ``GENERIC_SHARE`` of the documents, and in ``GENERIC_MIN_DOCUMENTS`` or
+    more (a library of fewer than three documents has no generic words)."""
+    need = max(GENERIC_MIN_DOCUMENTS, math.ceil(GENERIC_SHARE * len(table.doc_names)))
+    words = [stem(w) for w in concept.split()]
+    return bool(words) and all(table.document_frequency(w) >= need for w in words)
 
 
 def _bridge_type(table: ChunkTable, src: int, tgt: int, shared: int) -> str:
