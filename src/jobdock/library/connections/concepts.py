@@ -13,6 +13,7 @@ and its data downloads. The scoring below is a few lines and fully deterministic
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,6 +37,10 @@ better best great bad worse worst higher lower slightly rarely whole easily
 FILLER = frozenset(_FILLER_WORDS.split())
 
 _STEMMER = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps its working state in the object: one thread at a time (a
+# worker enriches documents in several threads; unguarded, calls raced and raised
+# "string index out of range" or returned another word's stem).
+_STEM_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,8 @@ class Concept:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
+    with _STEM_LOCK:
+        return str(_STEMMER.stemWord(word))
 
 
 def _is_content(word: str) -> bool:
