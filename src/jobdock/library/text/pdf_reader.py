@@ -8,12 +8,17 @@ navigation bars are dropped by position (:func:`.furniture.positioned_furniture`
 before headings are marked. The page text it returns is Markdown-safe: a literal ``#``
 at a line start is escaped, so a code comment never becomes a heading; only the
 headings found here are ``#`` lines.
+
+PDFium is not thread-safe, not even across documents (two calls at once crash the
+process), and handlers run in threads: every use of it holds :data:`PDFIUM_LOCK`, and
+every PDFium object is closed before the lock is released.
 """
 
 from __future__ import annotations
 
 import ctypes
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,21 +44,23 @@ DEFAULT_SIZE = 10.0  # points, for a line whose font size is unknown
 SPACES = re.compile(r"\s+")
 FIRST_PLACED = re.compile(r"\S")
 FIRST_LETTER = re.compile(r"[^\W\d_]")
+PDFIUM_LOCK = threading.RLock()
 
 
 def read_pdf(data: bytes, filename: str) -> tuple[str | None, list[Page]]:
     """Return ``(title, pages)``; raise when the PDF is locked or cannot be parsed."""
-    pdf = _open(data, filename)
-    try:
-        title = _title(pdf)
-        outline = _outline(pdf)
-        read = [_page(pdf, index) for index in range(len(pdf))]
-    except pdfium.PdfiumError as exc:
-        raise CorruptDocument(
-            f"{filename} is a corrupt or incomplete PDF ({_reason(exc)}); save or export it "
-            "again and upload the new file.") from exc
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = _open(data, filename)
+        try:
+            title = _title(pdf)
+            outline = _outline(pdf)
+            read = [_page(pdf, index) for index in range(len(pdf))]
+        except pdfium.PdfiumError as exc:
+            raise CorruptDocument(
+                f"{filename} is a corrupt or incomplete PDF ({_reason(exc)}); save or export "
+                "it again and upload the new file.") from exc
+        finally:
+            pdf.close()
     pages = [lines for lines, _ in read]
     drop = positioned_furniture([edges or [] for _, edges in read], body_size(pages))
     if any(edges is None for _, edges in read):  # pages placed nowhere: by their text
@@ -67,13 +74,19 @@ def read_pdf(data: bytes, filename: str) -> tuple[str | None, list[Page]]:
 
 
 def iter_pdf_pages(data: bytes, filename: str) -> Iterator[list[Line]]:
-    """The raw lines of each page, one page at a time (for measuring and tools)."""
-    pdf = _open(data, filename)
+    """The raw lines of each page, one page at a time (for measuring and tools). The lock
+    is taken per page, never held while the caller has a page."""
+    with PDFIUM_LOCK:
+        pdf = _open(data, filename)
+        count = len(pdf)
     try:
-        for index in range(len(pdf)):
-            yield _page(pdf, index)[0]
+        for index in range(count):
+            with PDFIUM_LOCK:
+                lines = _page(pdf, index)[0]
+            yield lines
     finally:
-        pdf.close()
+        with PDFIUM_LOCK:
+            pdf.close()
 
 
 def _open(data: bytes, filename: str) -> pdfium.PdfDocument:
