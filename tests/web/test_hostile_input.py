@@ -3,6 +3,7 @@ non-finite numbers are refused everywhere; search text is literal, not a LIKE pa
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,24 @@ async def test_text_no_database_can_store_is_refused_in_any_url(client: httpx.As
         answer = await client.request(method, url)
         assert answer.status_code == 422, (method, url, answer.status_code)
         assert "NUL" in answer.json()["detail"] or "valid" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(("url", "body"), [
+    ("/api/documents/export", {"document_ids": ["\x00"], "user_id": "u"}),  # fuzzer: 500
+    ("/api/documents/export", {"document_ids": ["a"], "user_id": "\ud800"}),
+    ("/api/integrations/settings", {"vault_name": "a\x00b"}),
+    ("/api/library/connections/c1/review", {"value": True, "\x00": 1}),
+])
+async def test_text_no_database_can_store_is_refused_in_any_json_body(
+        client: httpx.AsyncClient, url: str, body: dict[str, object]) -> None:
+    raw = json.dumps(body).encode()  # json.dumps escapes them: \\u0000, \\ud800
+    for method in ("POST", "PUT"):
+        answer = await client.request(method, url, content=raw,
+                                      headers={"Content-Type": "application/json"})
+        assert answer.status_code == 422, (method, url, answer.status_code, answer.text)
+        assert "NUL" in answer.json()["detail"] or "valid" in answer.json()["detail"]
+
+
+async def test_a_clean_json_body_reaches_the_route_unchanged(client: httpx.AsyncClient) -> None:
+    answer = await client.post("/api/jobs", json={"job_type": "noop", "input_data": {"é": "ü"}})
+    assert answer.status_code == 201 and answer.json()["input_data"] == {"é": "ü"}

@@ -188,6 +188,10 @@ async def test_a_cleanup_meeting_a_database_outage_is_retried(
     worker = dock.worker(WorkerSettings(maintenance=False, **FAST))  # type: ignore[arg-type]
     async with running(worker):
         await wait_status(dock, job.id, JobStatus.COMPLETED)
+        # the status is visible before the worker hears its completion went through and
+        # starts the cleanup: wait for the cleanup itself, not for an idle moment before it
+        await wait_for(lambda: len(failures) == 2, 30, "the cleanup to meet both outages")
+        await wait_for(lambda: dock.storage.list("documents/ann/d1") ==
+                       ["documents/ann/d1/chunks.json"], 30, "the retried cleanup to finish")
         await wait_for(lambda: not worker.executor.following, 30, "the completion's follow-up")
         assert failures == [job.id, job.id]
-        assert dock.storage.list("documents/ann/d1") == ["documents/ann/d1/chunks.json"]

@@ -1,14 +1,18 @@
-"""Refuse, before any route runs, a URL whose path or query holds text no database can
-store (a NUL character, a lone surrogate, bytes that are not UTF-8): 422 with the reason,
-instead of a 500 from whichever query receives it first (Postgres refuses NUL in text;
-SQLite would store it)."""
+"""Refuse, before any route runs, text no database can store (a NUL character, a lone
+surrogate, bytes that are not UTF-8) in a URL's path or query or anywhere in a JSON body:
+422 with the reason, instead of a 500 from whichever query receives it first (Postgres
+refuses NUL in text; SQLite would store it). Routes still check their own limits."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+WITH_BODY = {"POST", "PUT", "PATCH"}
 
 
 def url_problem(path: str, query_string: bytes) -> str | None:
@@ -28,16 +32,71 @@ def url_problem(path: str, query_string: bytes) -> str | None:
     return None
 
 
+def json_problem(body: bytes) -> str | None:
+    """What in a JSON body no database can store; None for anything else (a body that is
+    not JSON at all is the route's to refuse)."""
+    try:
+        stack: list[Any] = [json.loads(body)]
+    except (ValueError, RecursionError):
+        return None
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack += value.keys()
+            stack += value.values()
+        elif isinstance(value, list):
+            stack += value
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "the request body contains a NUL character"
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "the request body holds text that is not valid (a lone surrogate)"
+    return None
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return bytes(value).split(b";")[0].strip().lower().endswith(b"json")
+    return False
+
+
 class RefuseUnstorableText:
-    """ASGI middleware: one check per request, no buffering of bodies."""
+    """ASGI middleware: the URL of every request; the body of JSON requests (read once and
+    handed on unchanged). Uploads (multipart) pass through unread."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            problem = url_problem(scope.get("path", ""), scope.get("query_string", b""))
-            if problem is not None:
-                await JSONResponse({"detail": problem}, status_code=422)(scope, receive, send)
-                return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        problem = url_problem(scope.get("path", ""), scope.get("query_string", b""))
+        if problem is None and scope.get("method") in WITH_BODY and _is_json(scope):
+            messages = await _read_body(receive)
+            problem = json_problem(b"".join(m.get("body", b"") for m in messages))
+            receive = _replay(messages, receive)
+        if problem is not None:
+            await JSONResponse({"detail": problem}, status_code=422)(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+
+async def _read_body(receive: Receive) -> list[Message]:
+    messages = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+    return replay
