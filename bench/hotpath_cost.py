@@ -27,26 +27,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from jobdock_bench.variants import COUNT_TRIGGERS, INDEXES, VARIANTS
 
 from jobdock.store.queries import load_queries
 
 BASE = "postgresql://postgres@127.0.0.1:5432/test"
-COUNT_TRIGGERS = ("background_jobs_count_insert", "background_jobs_count_update",
-                  "background_jobs_count_delete")
-INDEXES = {  # the list indexes of migration 0006 (dropped for the variants without them)
-    "status": "CREATE INDEX IF NOT EXISTS background_jobs_status_idx ON background_jobs "
-              "(status, created_at DESC, id DESC)",
-    "type": "CREATE INDEX IF NOT EXISTS background_jobs_type_idx ON background_jobs "
-            "(job_type, created_at DESC, id DESC)",
-    "updated": "CREATE INDEX IF NOT EXISTS background_jobs_updated_idx ON background_jobs "
-               "(updated_at DESC, id DESC)",
-}
-VARIANTS: dict[str, tuple[bool, tuple[str, ...]]] = {  # name: (count triggers, indexes)
-    "bare": (False, ()),  # no count triggers, no list indexes
-    "counts": (True, ()),  # count triggers, no list indexes
-    "counts+status+type": (True, ("status", "type")),
-    "shipped": (True, ("status", "type", "updated")),
-}
 
 
 def prepare(conn: psycopg.Connection[Any], counts: bool, indexes: tuple[str, ...]) -> None:

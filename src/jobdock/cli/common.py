@@ -30,6 +30,11 @@ EXIT_REFUSED = 2
 EXIT_UNAVAILABLE = 1
 
 
+def data_table(*headers: str) -> Table:
+    """The CLI's plain data table: bold headers, no outer edge."""
+    return Table(*headers, show_edge=False, header_style="bold")
+
+
 def print_table(table: Table) -> None:
     """A table at a terminal; into a pipe or a file, one tab-separated line per row, no
     header and nothing cut to the width, so scripts can grep and cut it."""

@@ -6,10 +6,9 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from jobdock.app import Dock
-from jobdock.cli.common import console, print_json, print_table, run_with_dock
+from jobdock.cli.common import console, data_table, print_json, print_table, run_with_dock
 from jobdock.cli.render import ago
 
 app = typer.Typer(help="Concurrency limits per job type or queue; fair queues.",
@@ -31,9 +30,7 @@ def list_limits(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         if as_json:
             print_json([_json(r) for r in rows])
             return
-        table = Table(show_edge=False, header_style="bold")
-        for column in ("kind", "name", "max running", "fair"):
-            table.add_column(column)
+        table = data_table("kind", "name", "max running", "fair")
         for r in rows:
             table.add_row(r["kind"], escape(r["name"]), str(r["max_running"] or "-"),
                           "yes" if r["fair"] else "no")
@@ -77,10 +74,8 @@ def workers(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         if as_json:
             print_json([_json(r) for r in rows])
             return
-        table = Table(show_edge=False, header_style="bold")
-        for column in ("id", "host", "pid", "concurrency", "queues", "running",
-                       "heartbeat", "started"):
-            table.add_column(column)
+        table = data_table("id", "host", "pid", "concurrency", "queues", "running",
+                           "heartbeat", "started")
         for r in rows:
             table.add_row(escape(r["id"]), escape(r["host"]), str(r["pid"]),
                           str(r["concurrency"]), escape(",".join(r["queues"] or ["all"])),

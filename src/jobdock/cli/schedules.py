@@ -11,6 +11,7 @@ from rich.table import Table
 from jobdock.app import Dock
 from jobdock.cli.common import (
     console,
+    data_table,
     fail,
     parse_json_object,
     print_json,
@@ -26,9 +27,7 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
 
 
 def schedules_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("name", "type", "when", "next run", "last run", "state", "source"):
-        table.add_column(column)
+    table = data_table("name", "type", "when", "next run", "last run", "state", "source")
     for row in rows:
         table.add_row(escape(row["name"]), escape(row["job_type"]),
                       escape(schedule_of(row).spec),

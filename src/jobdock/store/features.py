@@ -1,7 +1,7 @@
 """Store methods for the engine features beyond one job's life: concurrency limits,
 periodic schedules, the live workers table, dependencies and metrics.
 
-Mixed into Store like DocumentQueries; rows travel as plain dicts with JSON and time
+Mixed into Store (like ``InsertQueries``); rows travel as plain dicts with JSON and time
 fields decoded.
 """
 
@@ -13,38 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from jobdock.jobs.periodic import Schedule
+from jobdock.store.runner import QueryRunner
 
 _SCHEDULE_TIMES = ("next_run_at", "last_run_at", "paused_at", "created_at", "updated_at")
 _WORKER_TIMES = ("started_at", "heartbeat_at")
 
 
-class FeatureQueries:
-    """Relies on Store's ``fetch``/``fetch_in_transaction`` and value encoders."""
-
-    async def fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    async def fetch_in_transaction(
-            self, steps: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-        raise NotImplementedError
-
-    def enc_time(self, value: datetime | None) -> Any:
-        raise NotImplementedError
-
-    def dec_time(self, value: Any) -> datetime | None:
-        raise NotImplementedError
-
-    def enc_json(self, value: Any) -> Any:
-        raise NotImplementedError
-
-    def dec_json(self, value: Any) -> Any:
-        raise NotImplementedError
-
-    def enc_list(self, values: Sequence[Any] | None) -> Any:
-        raise NotImplementedError
-
-    def enc_id(self, value: uuid.UUID | str) -> Any:
-        raise NotImplementedError
+class FeatureQueries(QueryRunner):
+    """Limits, schedules, workers, dependencies and metrics over the dialect's queries."""
 
     def _decode(self, row: dict[str, Any], times: Sequence[str],
                 jsons: Sequence[str] = ()) -> dict[str, Any]:

@@ -6,10 +6,9 @@ import asyncio
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from jobdock.app import Dock
-from jobdock.cli.common import console, print_json, print_table, run_with_dock
+from jobdock.cli.common import console, data_table, print_json, print_table, run_with_dock
 from jobdock.cli.watch import watch_jobs
 from jobdock.jobs.model import Job
 from jobdock.library.connections.service import ConnectionService
@@ -49,9 +48,7 @@ def list_connections(ctx: typer.Context, document_id: str,
         if as_json:
             print_json(conns)
             return
-        table = Table(show_edge=False, header_style="bold")
-        for column in ("score", "strength", "engine", "reviewed", "other passage", "why"):
-            table.add_column(column)
+        table = data_table("score", "strength", "engine", "reviewed", "other passage", "why")
         for c in conns:
             reviewed = {True: "validated", False: "rejected"}.get(c["user_validated"], "")
             table.add_row(f"{c['score']:.3f}", f"{c['strength']:.2f}", c["engine"], reviewed,

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -36,6 +35,16 @@ from jobdock.library.files import (
     chunk_id,
     encode,
     encode_pieces,
+)
+from jobdock.library.handlers.workfiles import (
+    json_lines,
+    read_json_lines,
+    read_text,
+    read_vectors,
+    read_work,
+    utf8_pieces,
+    write_vectors_part,
+    write_work,
 )
 from jobdock.library.repo import DOCUMENTS, DocumentRepo
 from jobdock.library.rows import DocumentRow
@@ -98,64 +107,6 @@ def _current(result: Any) -> bool:
     return isinstance(result, dict) and result.get("format") == FORMAT
 
 
-# ---- work files --------------------------------------------------------------------------
-
-def _write_work(ctx: JobContext, name: str, pieces: Iterable[bytes]) -> dict[str, Any]:
-    """Stream ``pieces`` to ``work/{name}``; its key, sha256 and size."""
-    digest = hashlib.sha256()
-    size = 0
-
-    def hashed() -> Iterator[bytes]:
-        nonlocal size
-        for piece in pieces:
-            digest.update(piece)
-            size += len(piece)
-            yield piece
-
-    key = ctx.save_file_stream(f"work/{name}", hashed(), final=False)
-    return {"key": key, "sha256": digest.hexdigest(), "bytes": size}
-
-
-def _read_work(ctx: JobContext, ref: dict[str, Any]) -> bytes:
-    data = ctx.read_file(ref["key"])
-    if data is None or hashlib.sha256(data).hexdigest() != ref["sha256"]:
-        why = "is missing" if data is None else "does not match its hash"
-        raise PermanentError(f"the intermediate file {ref['key']} {why}; process the "
-                             "document again (a new job)")
-    return data
-
-
-def _read_text(ctx: JobContext, ref: dict[str, Any]) -> str:
-    return _read_work(ctx, ref).decode()  # the bytes go as soon as they are decoded
-
-
-def _utf8(pieces: Iterable[str]) -> Iterator[bytes]:
-    """Text pieces as UTF-8 bytes of about 64 KB each."""
-    batch: list[str] = []
-    size = 0
-    for piece in pieces:
-        batch.append(piece)
-        size += len(piece)
-        if size >= 1 << 16:
-            yield "".join(batch).encode()
-            batch, size = [], 0
-    if batch:
-        yield "".join(batch).encode()
-
-
-def _json_lines(items: Iterable[Any]) -> Iterator[str]:
-    for item in items:
-        yield json.dumps(item, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def _read_json_lines(data: bytes) -> Iterator[Any]:
-    start = 0
-    while start < len(data):
-        end = data.index(b"\n", start)
-        yield json.loads(data[start:end])
-        start = end + 1
-
-
 # ---- stages ------------------------------------------------------------------------------
 
 def _download(ctx: JobContext, doc: DocumentRow) -> dict[str, Any]:
@@ -181,7 +132,7 @@ def _extract(ctx: JobContext, doc: DocumentRow) -> dict[str, Any]:
             pages.append([page.number, len(data)])
             yield data
 
-    ref = _write_work(ctx, "pages.txt", encoded())
+    ref = write_work(ctx, "pages.txt", encoded())
     return {"format": FORMAT, "title": extracted.title, "kind": extracted.format,
             "pages": pages, **ref}
 
@@ -202,9 +153,9 @@ def _pages(data: list[bytes], sizes: list[list[int]]) -> Iterator[Page]:
 def _cleanup(ctx: JobContext, extracted: dict[str, Any]) -> dict[str, Any]:
     """Clean Markdown to ``work/content.md``, written as it is produced."""
     spans: list[tuple[int, int, int]] = []
-    pieces = iter_cleanup(_pages([_read_work(ctx, extracted)], extracted["pages"]), spans,
+    pieces = iter_cleanup(_pages([read_work(ctx, extracted)], extracted["pages"]), spans,
                           kind=extracted["kind"])
-    ref = _write_work(ctx, "content.md", _utf8(pieces))
+    ref = write_work(ctx, "content.md", utf8_pieces(pieces))
     if not ref["bytes"]:  # every block with text is written; none is whitespace only
         raise PermanentError("the document has no text left after cleanup")
     return {"format": FORMAT, "page_spans": [list(s) for s in spans], **ref}
@@ -218,7 +169,7 @@ def _chunk(ctx: JobContext, cleaned: dict[str, Any]) -> dict[str, Any]:
     window, counter = embedder_window(str(ctx.input.get("embedder") or "hashing"))
     if window is not None:  # no chunk longer than what the embedder sees
         target, limit = min(target, window), min(limit, window)
-    found = chunk_spans(_read_text(ctx, cleaned), spans, target_tokens=target,
+    found = chunk_spans(read_text(ctx, cleaned), spans, target_tokens=target,
                         max_tokens=limit, count=counter)
     paths: dict[tuple[str, ...], int] = {}
     rows = [[c.start, c.end, c.tokens, paths.setdefault(tuple(c.heading_path), len(paths)),
@@ -259,7 +210,7 @@ class _Texts(Sequence[str]):
 def _metadata(ctx: JobContext, cleaned: dict[str, Any],
               chunks: dict[str, Any]) -> dict[str, Any]:
     """Per chunk, its metadata and enrichment, as JSON lines in ``work/chunk-meta.jsonl``."""
-    markdown = _read_text(ctx, cleaned)
+    markdown = read_text(ctx, cleaned)
     spans = _spans(chunks)
     texts = _Texts(markdown, spans)
     found = DocumentTerms(texts)
@@ -270,7 +221,7 @@ def _metadata(ctx: JobContext, cleaned: dict[str, Any],
             extra = dataclasses.asdict(found.metadata(i, span.index, texts[i]))
             yield {**{k: extra[k] for k in _META_KEYS}, "enrichment": enrichment[i]}
 
-    ref = _write_work(ctx, "chunk-meta.jsonl", _utf8(_json_lines(lines())))
+    ref = write_work(ctx, "chunk-meta.jsonl", utf8_pieces(json_lines(lines())))
     return {"format": FORMAT, "document": document_metadata(markdown, [], found), **ref}
 
 
@@ -278,10 +229,10 @@ def _embed(ctx: JobContext, cleaned: dict[str, Any], chunks: dict[str, Any],
            embedder_name: str) -> dict[str, Any]:
     """Vectors to ``work/vectors-*.f64`` a part at a time; the cursor lists the parts."""
     embedder = get_embedder(embedder_name)
-    texts = _Texts(_read_text(ctx, cleaned), _spans(chunks))
+    texts = _Texts(read_text(ctx, cleaned), _spans(chunks))
     cursor = ctx.cursor or {"parts": []}
     if "vectors" in cursor:  # a cursor from before parts: its vectors become the first
-        cursor = {"parts": [_write_part(ctx, 0, [np.asarray(cursor["vectors"],
+        cursor = {"parts": [write_vectors_part(ctx, 0, [np.asarray(cursor["vectors"],
                                                             dtype=np.float64)])]}
     parts: list[dict[str, Any]] = list(cursor["parts"])
     done = sum(int(p["count"]) for p in parts)
@@ -296,7 +247,7 @@ def _embed(ctx: JobContext, cleaned: dict[str, Any], chunks: dict[str, Any],
         # A part, and a cursor listing the parts, each tenth of the way (a resume redoes
         # at most that much); pauses and cancels are still heard per batch.
         if done - saved >= min(total * CURSOR_SHARE, PART_CHUNKS) or done == total:
-            parts.append(_write_part(ctx, done - sum(len(h) for h in held), held))
+            parts.append(write_vectors_part(ctx, done - sum(len(h) for h in held), held))
             held = []
             ctx.safe_point(done, total, details, cursor={"parts": parts})
             saved = done
@@ -305,28 +256,11 @@ def _embed(ctx: JobContext, cleaned: dict[str, Any], chunks: dict[str, Any],
     return {"format": FORMAT, "parts": parts}
 
 
-def _write_part(ctx: JobContext, start: int, held: list[np.ndarray]) -> dict[str, Any]:
-    block = np.concatenate(held) if held else np.zeros((0, 0))
-    ref = _write_work(ctx, f"vectors-{start:08d}.f64", [block.astype("<f8").tobytes()])
-    return {**ref, "start": start, "count": int(block.shape[0]),
-            "dimensions": int(block.shape[1]) if block.ndim == 2 else 0}
-
-
-def _vectors(ctx: JobContext, vectors: dict[str, Any]) -> Iterator[list[float]]:
-    """Every chunk's vector in order, reading one part at a time."""
-    for part in vectors["parts"]:
-        if not part["count"]:
-            continue
-        block = np.frombuffer(_read_work(ctx, part), dtype="<f8")
-        for vector in block.reshape(int(part["count"]), int(part["dimensions"])):
-            yield vector.tolist()  # one at a time: as Python floats a vector is 4x bigger
-
-
 def _rows(ctx: JobContext, doc: DocumentRow, texts: _Texts, meta: dict[str, Any],
           vectors: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """``(chunk row, enrichment)`` per chunk, in order, built one at a time."""
-    extras = _read_json_lines(_read_work(ctx, meta))
-    for span, extra, vector in zip(texts.spans, extras, _vectors(ctx, vectors), strict=True):
+    extras = read_json_lines(read_work(ctx, meta))
+    for span, extra, vector in zip(texts.spans, extras, read_vectors(ctx, vectors), strict=True):
         content = texts.markdown[span.start:span.end]
         row = {"chunk_index": span.index, "content": content, "start_offset": span.start,
                "end_offset": span.end, "heading_path": list(span.heading_path),
@@ -344,7 +278,7 @@ def _save(ctx: JobContext, repo: DocumentRepo, doc: DocumentRow, cleaned: dict[s
     are in; a resume first deletes any past that, written after the cursor was saved)."""
     cursor = ctx.cursor or {"files": False, "inserted": 0}
     spans = _spans(chunks)
-    data = _read_work(ctx, cleaned)
+    data = read_work(ctx, cleaned)
     if not cursor["files"]:
         _save_files(ctx, doc, data, cleaned, meta, embedder, len(spans))
     texts = _Texts(data.decode(), spans)

@@ -10,10 +10,9 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from jobdock.app import Dock
-from jobdock.cli.common import console, print_json, print_table, run_with_dock
+from jobdock.cli.common import console, data_table, print_json, print_table, run_with_dock
 from jobdock.cli.watch import watch_jobs
 from jobdock.jobs.model import Job
 from jobdock.library.integrations.service import IntegrationService
@@ -144,9 +143,7 @@ def sync_state(ctx: typer.Context, user_id: str = USER, as_json: bool = JSON) ->
         if as_json:
             print_json(rows)
             return
-        table = Table(show_edge=False, header_style="bold")
-        for column in ("document", "title", "note", "last sync", "conflict"):
-            table.add_column(column)
+        table = data_table("document", "title", "note", "last sync", "conflict")
         for r in rows:
             table.add_row(r["document_id"], escape(r["title"]), escape(r["note_path"]),
                           f"{r['last_sync_direction']} {r['last_synced_at']}",
@@ -189,9 +186,7 @@ def annotations_list(ctx: typer.Context, document_id: str, user_id: str = USER,
         if as_json:
             print_json(rows)
             return
-        table = Table(show_edge=False, header_style="bold")
-        for column in ("id", "at", "quote", "note", "source", "anchor"):
-            table.add_column(column)
+        table = data_table("id", "at", "quote", "note", "source", "anchor")
         for a in rows:
             quote = a["quote"] if len(a["quote"]) < 60 else a["quote"][:57] + "..."
             table.add_row(a["id"][:8], f"{a['start_offset']}-{a['end_offset']}", escape(quote),
@@ -245,9 +240,7 @@ def review_list(ctx: typer.Context, user_id: str = USER,
         if as_json:
             print_json(rows)
             return
-        table = Table(show_edge=False, header_style="bold")
-        for column in ("id", "document", "highlight", "suggested", "confidence", "status"):
-            table.add_column(column)
+        table = data_table("id", "document", "highlight", "suggested", "confidence", "status")
         for r in rows:
             table.add_row(r["id"], escape(r["document_title"]),
                           escape(str(r["highlight"].get("text", ""))[:50]),
