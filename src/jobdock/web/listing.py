@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from jobdock.admin import AdminService, InvalidRequest, JobFilter
 from jobdock.admin.paging import decode_cursor, encode_cursor
 from jobdock.jobs.model import Job
+from jobdock.web.unstorable import text_problem
 from jobdock.web.views import IN_FLIGHT, STATUSES
 
 ACTIVE = "active"  # the pseudo type "Active" in the type filter
@@ -45,12 +46,9 @@ def check_text(name: str, value: str, max_len: int = 200) -> str:
     """Reject what no database accepts in a text parameter (NUL, lone surrogates)."""
     if len(value) > max_len:
         raise InvalidRequest(f"{name} is longer than {max_len} characters")
-    if "\x00" in value:
-        raise InvalidRequest(f"{name} contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidRequest(f"{name} is not valid text") from None
+    problem = text_problem(value)
+    if problem is not None:
+        raise InvalidRequest(f"{name} {problem}")
     return value.strip()
 
 

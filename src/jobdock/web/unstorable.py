@@ -15,6 +15,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 WITH_BODY = {"POST", "PUT", "PATCH"}
 
 
+def text_problem(text: str) -> str | None:
+    """Why no database can store ``text`` (None: it can)."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text (a lone surrogate)"
+    return None
+
+
 def url_problem(path: str, query_string: bytes) -> str | None:
     try:
         pairs = parse_qsl(query_string.decode("ascii"), keep_blank_values=True,
@@ -23,12 +34,9 @@ def url_problem(path: str, query_string: bytes) -> str | None:
         return "the query string is not valid UTF-8"
     for where, text in [("the path", path), *((f"parameter {k!r}", v) for k, v in pairs),
                         *(("a parameter name", k) for k, _ in pairs)]:
-        if "\x00" in text:
-            return f"{where} contains a NUL character"
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return f"{where} is not valid text"
+        problem = text_problem(text)
+        if problem is not None:
+            return f"{where} {problem}"
     return None
 
 
@@ -47,12 +55,9 @@ def json_problem(body: bytes) -> str | None:
         elif isinstance(value, list):
             stack += value
         elif isinstance(value, str):
-            if "\x00" in value:
-                return "the request body contains a NUL character"
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return "the request body holds text that is not valid (a lone surrogate)"
+            problem = text_problem(value)
+            if problem is not None:
+                return f"text in the request body {problem}"
     return None
 
 
