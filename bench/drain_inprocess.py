@@ -106,8 +106,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", default=None, help="cProfile output file (last round)")
+    parser.add_argument("--log-level", default="warning",
+                        help="the worker's log level (the peer harness runs it at warning; "
+                             "info adds one line per job)")
     args = parser.parse_args()
-    configure_logging("info", "text")  # as the CLI worker: one INFO line per job
+    configure_logging(args.log_level, "text")  # as the CLI worker
     logging.getLogger().handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
     for _ in range(args.rounds):
         print(f"{args.backend:8} n={args.n}", one(args.backend, args.postgres_url, args.n,

@@ -15,7 +15,9 @@ what the pgqueuer and procrastinate adapters do too), the worker started with th
 Objects live in their own schema ``pb_jobdock`` (search_path in the DSN).
 
 Worker: one process, one asyncio loop (no uvloop), ``--concurrency`` = harness
-concurrency, default log level (jobdock logs nothing per successful job). The handlers
+concurrency, ``--log-level warning``: the harness turns per-job INFO logging off for every
+system (procrastinate, rq and celery get the same flag); jobdock's worker logs one INFO
+line per finished job. The handlers
 are ``async def`` like the pgqueuer/procrastinate ones (a plain ``def`` handler runs in a
 thread of its own per job; ``jobdock bench --handler sync`` measures that).
 Bulk enqueue: ``AsyncClient.submit_many(new_jobs)`` (one INSERT ... jsonb_to_recordset).
@@ -113,7 +115,7 @@ class JobdockAdapter(Adapter):
     def worker_argv(self) -> list[str]:
         return [python(), "-m", "jobdock.cli.main", "--database-url", DSN,
                 "--storage-url", self._storage(), "--import", "jobdock_peer_adapter",
-                "worker", "--concurrency", str(self.concurrency)]
+                "worker", "--concurrency", str(self.concurrency), "--log-level", "warning"]
 
     def outstanding(self) -> int:
         row = self.admin.execute(

@@ -67,10 +67,9 @@ class AsyncClient:
                      **features: Any) -> uuid.UUID:
         """Submit one job. ``features``: ``queue``, ``unique_key``, ``unique_window``,
         ``unique_statuses``, ``after`` (ids); a duplicate returns the existing job's id."""
-        job = await self.dock.admin.submit(self.new_job(
+        return await self.dock.admin.submit_id(self.new_job(
             job_type, input_data, user_id=user_id, entity_type=entity_type, entity_id=entity_id,
             priority=priority, max_retries=max_retries, run_at=run_at, **features))
-        return job.id
 
     async def submit_many(self, jobs: Sequence[NewJob]) -> list[uuid.UUID]:
         return await self.dock.admin.submit_many(jobs)

@@ -104,12 +104,22 @@ class AdminService(EngineAdmin):
 
     async def submit_unique(self, new: NewJob) -> tuple[Job, bool]:
         """Submit; returns ``(job, inserted)`` (False: an existing job holds the unique key)."""
+        new = await self._checked(new)
+        return await self.store.job_insert_or_existing(new, self.clock.now())
+
+    async def submit_id(self, new: NewJob) -> uuid.UUID:
+        """Submit and return only the id (a duplicate: the holder's): what a client needs,
+        without reading the new row back."""
+        new = await self._checked(new)
+        return await self.store.job_insert_id(new, self.clock.now())
+
+    async def _checked(self, new: NewJob) -> NewJob:
         new = self.validate(new)
         if new.after:
             missing = [str(i) for i in new.after if await self.store.job_get(i) is None]
             if missing:
                 raise InvalidRequest(f"no job with id {missing[0]} to wait for")
-        return await self.store.job_insert_or_existing(new, self.clock.now())
+        return new
 
     async def dependencies(self, job_id: uuid.UUID | str) -> list[dict[str, Any]]:
         return await self.store.job_dependencies(parse_job_id(job_id))

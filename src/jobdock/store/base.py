@@ -154,11 +154,14 @@ class Store(InsertQueries, FeatureQueries):
         return {"worker_id": worker_id, "limit": limit, "types": self.enc_list(types),
                 "queues": self.enc_list(queues), "now": self.enc_time(now)}
 
-    async def _claim_limited(self, jobs: list[Job], params: dict[str, Any]) -> list[Job]:
+    async def _claim_limited(self, jobs: list[Job], params: dict[str, Any],
+                             limited_due: bool | None = None) -> list[Job]:
         """After the plain claim took ``jobs``: the gated claim of limited jobs for the
-        slots left, then the whole claim in priority order."""
+        slots left, then the whole claim in priority order. ``limited_due``: whether a
+        limited job is due, when the claim said so (None: asked here)."""
         limit = params["limit"]
-        if len(jobs) < limit and await self.fetch("job_limited_due_exists", params):
+        if len(jobs) < limit and (limited_due if limited_due is not None else
+                                  await self.fetch("job_limited_due_exists", params)):
             params = {**params, "limit": limit - len(jobs)}
             steps = [("claim_gate", {}), ("job_claim_limited", params)]
             jobs += [self.row_to_job(r) for r in (await self.fetch_in_transaction(steps))[1]]
@@ -172,20 +175,26 @@ class Store(InsertQueries, FeatureQueries):
         """A worker's round trip: ``job_complete_many`` and ``job_claim`` in one
         transaction (one statement on Postgres). Returns the completions that won (the
         same guards: a cancel or pause asked before wins) and the jobs claimed."""
-        if not results:
+        if not results and not self.claim_in_one_statement:
             return set(), await self.job_claim(worker_id, limit, types, now, queues)
         params = self._claim_params(worker_id, limit, types, now, queues)
         params["rows"] = self.enc_json([{"id": str(i), "output": o, "progress": p}
                                         for i, o, p in results])
-        won, jobs = await self._complete_and_claim(params)
-        return won, await self._claim_limited(jobs, params)
+        won, jobs, limited_due = await self._complete_and_claim(params)
+        return won, await self._claim_limited(jobs, params, limited_due)
+
+    # The dialect records completions and claims in one statement, with or without
+    # completions (one round trip; otherwise a claim alone is job_claim).
+    claim_in_one_statement = False
 
     async def _complete_and_claim(self, params: dict[str, Any]
-                                  ) -> tuple[set[uuid.UUID], list[Job]]:
+                                  ) -> tuple[set[uuid.UUID], list[Job], bool | None]:
+        """Completions that won, the jobs claimed, and whether a limited job is due
+        (None: not known)."""
         done, claimed = await self.fetch_in_transaction([("job_complete_many", params),
                                                          ("job_claim", params)])
         return ({uuid.UUID(str(r["id"])) for r in done},
-                [self.row_to_job(r) for r in claimed])
+                [self.row_to_job(r) for r in claimed], None)
 
     async def job_sync_progress(self, worker_id: str, progress: dict[uuid.UUID, dict[str, Any]],
                                 now: datetime) -> set[uuid.UUID]:

@@ -34,6 +34,15 @@ class InsertQueries(QueryRunner):
         job, _ = await self.job_insert_or_existing(new, now)
         return job
 
+    async def job_insert_id(self, new: NewJob, now: datetime) -> uuid.UUID:
+        """Insert ``new`` and return its id (with a unique key already held: the holder's).
+        A plain job, the common case, is one lean statement with nothing read back."""
+        if new.unique_key is None and not new.after:
+            await self.fetch("job_insert_plain", self._new_job_params(new, now))
+            return new.id
+        job, _ = await self.job_insert_or_existing(new, now)
+        return job.id
+
     async def job_insert_or_existing(self, new: NewJob, now: datetime) -> tuple[Job, bool]:
         """Insert ``new``; with a unique key already held, return that job instead.
 

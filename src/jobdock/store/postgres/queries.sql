@@ -25,6 +25,17 @@ FROM (SELECT count(*) FILTER (WHERE status <> 'completed') AS waiting,
 ON CONFLICT DO NOTHING
 RETURNING *;
 
+-- name: job_insert_plain
+-- Insert one job with no unique key and no dependencies (most submits): job_insert without
+-- the conflict and dependency work, and returning nothing (the caller has the id).
+INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
+    metadata, max_retries, priority, run_at, created_at, updated_at, queue, limited)
+VALUES (%(id)s, %(user_id)s, %(job_type)s, %(entity_type)s, %(entity_id)s, 'pending',
+    %(input_data)s, %(metadata)s, %(max_retries)s, %(priority)s, %(run_at)s, %(now)s, %(now)s,
+    %(queue)s, EXISTS (SELECT 1 FROM job_limits l
+                       WHERE (l.kind = 'type' AND l.name = %(job_type)s)
+                          OR (l.kind = 'queue' AND l.name = %(queue)s)));
+
 -- name: job_get_unique
 -- The job holding a unique key (in one of its unique statuses): what a duplicate returns.
 SELECT * FROM background_jobs
@@ -251,9 +262,11 @@ RETURNING j.id;
 
 -- name: job_complete_and_claim
 -- (Postgres only.) A worker's round trip: record the jobs it finished (job_complete_many,
--- same guards) and take up to :limit due jobs for the slots they freed (job_claim), in one
--- statement and one commit. Every row is a claimed job; completed_ids (on each row, and on
--- a single all-NULL row when nothing was claimed) lists the completions that won.
+-- same guards; none is fine) and take up to :limit due jobs for the slots they freed
+-- (job_claim), in one statement and one commit. Every row is a claimed job; completed_ids
+-- (on each row, and on a single all-NULL row when nothing was claimed) lists the
+-- completions that won, and limited_due says whether a limited job is due (what
+-- job_limited_due_exists asks: the gated claim follows only then, without a read of its own).
 WITH u AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
            AS u(id uuid, output jsonb, progress jsonb)),
 locked AS (SELECT id FROM background_jobs
@@ -286,7 +299,12 @@ claimed AS (
         error_message = NULL, error_type = NULL, next_retry_at = NULL
     FROM next WHERE j.id = next.id
     RETURNING j.*)
-SELECT d.completed_ids, c.*
+SELECT d.completed_ids, EXISTS (
+        SELECT 1 FROM background_jobs
+        WHERE status = 'pending' AND limited AND deps_pending = 0 AND run_at <= %(now)s
+          AND (%(types)s::text[] IS NULL OR job_type = ANY(%(types)s::text[]))
+          AND (%(queues)s::text[] IS NULL OR queue = ANY(%(queues)s::text[]))) AS limited_due,
+    c.*
 FROM (SELECT array_agg(id) AS completed_ids FROM done) d LEFT JOIN claimed c ON true;
 
 -- name: job_fail

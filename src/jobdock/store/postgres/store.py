@@ -125,11 +125,14 @@ class PostgresStore(Store):
                 return await cur.fetchall() if cur.description else []
         return await self._run(run)
 
+    claim_in_one_statement = True
+
     async def _complete_and_claim(self, params: dict[str, Any]
-                                  ) -> tuple[set[uuid.UUID], list[Job]]:
+                                  ) -> tuple[set[uuid.UUID], list[Job], bool | None]:
         rows = await self.fetch("job_complete_and_claim", params)
         won = set(rows[0]["completed_ids"] or ()) if rows else set()
-        return won, [self.row_to_job(r) for r in rows if r["id"] is not None]
+        limited_due = bool(rows[0]["limited_due"]) if rows else False
+        return won, [self.row_to_job(r) for r in rows if r["id"] is not None], limited_due
 
     async def _worker_session(self, conn: psycopg.AsyncConnection[Any]) -> None:
         for setting in WORKER_SESSION:

@@ -26,6 +26,17 @@ WHERE true
 ON CONFLICT DO NOTHING
 RETURNING *;
 
+-- name: job_insert_plain
+-- Insert one job with no unique key and no dependencies (most submits): job_insert without
+-- the conflict and dependency work, and returning nothing (the caller has the id).
+INSERT INTO background_jobs (id, user_id, job_type, entity_type, entity_id, status, input_data,
+    metadata, max_retries, priority, run_at, created_at, updated_at, queue, limited)
+VALUES (:id, :user_id, :job_type, :entity_type, :entity_id, 'pending',
+    :input_data, :metadata, :max_retries, :priority, :run_at, :now, :now,
+    :queue, EXISTS (SELECT 1 FROM job_limits l
+                       WHERE (l.kind = 'type' AND l.name = :job_type)
+                          OR (l.kind = 'queue' AND l.name = :queue)));
+
 -- name: job_get_unique
 -- The job holding a unique key (in one of its unique statuses): what a duplicate returns.
 SELECT * FROM background_jobs
