@@ -110,3 +110,16 @@ async def test_a_short_claim_asks_about_limited_jobs_in_the_same_statement(
     with statements(store) as names:
         assert await store.job_complete_and_claim("w1", [], 10, None, now) == (set(), [])
     assert names == ["job_complete_and_claim"]
+
+
+async def test_a_store_that_skips_the_decoders_has_identity_decoders(dock: Dock) -> None:
+    """``driver_decodes`` lets ``row_to_job`` skip dec_json/dec_time: only right while they
+    change nothing; a job read back is equal either way."""
+    store, now = dock.store, clock.now()
+    job = await store.job_insert(NewJob("noop", {"a": [1, 2]}, metadata={"m": 1}), now)
+    if store.driver_decodes:
+        assert store.dec_json(job.input_data) is job.input_data
+        assert store.dec_time(job.created_at) is job.created_at
+    row = (await store.fetch("job_get", {"id": store.enc_id(job.id), "user_id": None}))[0]
+    assert store.row_to_job(row) == job
+    assert job.input_data == {"a": [1, 2]} and job.metadata == {"m": 1} and job.run_at == now

@@ -24,7 +24,14 @@ class EventBus:
         self._max_queue = max_queue
 
     def publish(self, event: JobEvent) -> None:
+        try:
+            here: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # published from a thread without a loop
+            here = None
         for loop, queue in list(self._subscribers):
+            if loop is here:  # its own loop: now, not through a wake-up of the loop
+                _put_nowait(queue, event)
+                continue
             try:
                 loop.call_soon_threadsafe(_put_nowait, queue, event)
             except RuntimeError:  # that loop is closed

@@ -21,6 +21,9 @@ class QueryRunner(ABC):
     # how JSON text the store encodes itself treats values JSON has no type for (as the
     # dialect's ``enc_json`` does: SQLite writes them as strings, Postgres refuses them)
     json_default: Callable[[Any], Any] | None = None
+    # the driver hands back JSON and times decoded (dec_json / dec_time are the identity):
+    # a job row is then decoded without calling them per column (a hot path: every claim)
+    driver_decodes = False
 
     # ---- dialect hooks ------------------------------------------------------------------
     @abstractmethod
@@ -66,11 +69,13 @@ class QueryRunner(ABC):
     # ---- decoding -------------------------------------------------------------------------
     def row_to_job(self, row: dict[str, Any]) -> Job:
         values = {name: row[name] for name in JOB_FIELDS}
-        values["id"] = uuid.UUID(str(row["id"]))
-        for name in _JSON_FIELDS:
-            values[name] = self.dec_json(row[name])
-        for name in _TIME_FIELDS:
-            values[name] = self.dec_time(row[name])
+        job_id = values["id"]
+        values["id"] = job_id if type(job_id) is uuid.UUID else uuid.UUID(str(job_id))
+        if not self.driver_decodes:
+            for name in _JSON_FIELDS:
+                values[name] = self.dec_json(row[name])
+            for name in _TIME_FIELDS:
+                values[name] = self.dec_time(row[name])
         values["status"] = JobStatus(row["status"])
         values["error_type"] = ErrorType(row["error_type"]) if row["error_type"] else None
         values["limited"] = bool(values["limited"])

@@ -157,6 +157,8 @@ class PostgresStore(Store):
         await self.fetch("job_counts_fold", {})
 
     # ---- value encoding -----------------------------------------------------------------
+    driver_decodes = True  # psycopg loads jsonb and timestamptz itself
+
     def enc_time(self, value: datetime | None) -> Any:
         return value
 
