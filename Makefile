@@ -22,9 +22,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install jobdock with its dev tools
 
-system-deps: ## Install Chromium (browser tests) and PgBouncer (multi-host rig) (Debian; root)
+system-deps: ## Install Chromium (browser tests), PgBouncer (multi-host rig), iptables (dead-network test) (Debian; root)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 	@command -v pgbouncer >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq pgbouncer; }
+	@command -v iptables >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq iptables; }
 
 run: install ## Run jobdock: web UI + worker on the embedded SQLite default (PORT=8000)
 	$(VENV)/bin/jobdock serve --host $(HOST) --port $(PORT)

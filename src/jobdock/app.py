@@ -120,7 +120,8 @@ class Dock:
         for extension in extensions:
             if extension.register is not None:
                 extension.register(registry)
-        store = await open_store(settings.resolved_database_url())
+        store = await open_store(settings.resolved_database_url(),
+                                 tcp_timeout=settings.database_tcp_timeout)
         storage = open_storage(settings.resolved_storage_url())
         dock = cls(settings, store, storage, registry, clock or SystemClock(),
                    extensions=extensions)
@@ -187,7 +188,10 @@ class Dock:
             return
         if self.store.dialect == "postgres":
             ready = asyncio.Event()
-            url = self.settings.resolved_database_url()
+            from jobdock.store.postgres.tcp import tcp_defaults
+
+            url = tcp_defaults(self.settings.resolved_database_url(),
+                               self.settings.database_tcp_timeout)
             channels: tuple[str, ...] = (QUEUE_CHANNEL, CONTROL_CHANNEL)
             if ui:
                 channels += (JOBS_CHANNEL,)

@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOBDOCK_", extra="ignore")
 
     database_url: str | None = None
+    # Postgres: a dead network path (no reset) is an outage after about this many seconds
+    # (TCP keepalives and tcp_user_timeout; see store/postgres/tcp.py). 0: libpq's defaults.
+    database_tcp_timeout: float = Field(default=30.0, ge=0)
     storage_url: str | None = None
     home: Path = DEFAULT_HOME  # where the embedded default keeps its database and files
     imports: Annotated[list[str], NoDecode] = Field(default_factory=list)

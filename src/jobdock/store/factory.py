@@ -5,11 +5,13 @@ from __future__ import annotations
 from jobdock.store.base import Store, StoreUnavailable
 
 
-async def open_store(url: str) -> Store:
+async def open_store(url: str, *, tcp_timeout: float = 30.0) -> Store:
+    """``tcp_timeout`` (Postgres): seconds until a dead network path is an outage."""
     if url.startswith(("postgresql://", "postgres://")):
         from jobdock.store.postgres.store import PostgresStore
+        from jobdock.store.postgres.tcp import tcp_defaults
 
-        return await PostgresStore(url).open()
+        return await PostgresStore(tcp_defaults(url, tcp_timeout)).open()
     if url.startswith("sqlite:///"):
         from jobdock.store.sqlite.store import SqliteStore
 
