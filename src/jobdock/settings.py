@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from jobdock.eventloop import EventLoopChoice
+
 DEFAULT_HOME = Path(".jobdock")
 
 
@@ -18,6 +20,9 @@ class Settings(BaseSettings):
     # Postgres: a dead network path (no reset) is an outage after about this many seconds
     # (TCP keepalives and tcp_user_timeout; see store/postgres/tcp.py). 0: libpq's defaults.
     database_tcp_timeout: float = Field(default=30.0, ge=0)
+    # The loop `jobdock worker` and `serve` run on: uvloop where installed ("auto"), or
+    # insist on one ("uvloop", "asyncio"); see eventloop.py.
+    event_loop: EventLoopChoice = "auto"
     storage_url: str | None = None
     home: Path = DEFAULT_HOME  # where the embedded default keeps its database and files
     imports: Annotated[list[str], NoDecode] = Field(default_factory=list)

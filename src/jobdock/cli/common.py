@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from jobdock import eventloop
 from jobdock.admin import AdminError, StorageError, StoreUnavailable
 from jobdock.app import Dock, ImportFailed
 from jobdock.jobs.states import IllegalTransition
@@ -95,8 +96,11 @@ def run_with_dock(ctx: typer.Context, fn: Callable[[Dock], Awaitable[T]], *,
         finally:
             await dock.close()
 
+    settings = settings_of(ctx)
     try:
-        return asyncio.run(main())
+        return eventloop.run(main(), settings.event_loop)
+    except eventloop.EventLoopUnavailable as exc:
+        fail(str(exc))
     except (AdminError, IllegalTransition) as exc:
         fail(str(exc))
     except (StoreUnavailable, StorageError) as exc:

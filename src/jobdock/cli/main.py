@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 
 import typer
+from pydantic import ValidationError
 
 from jobdock.app import Dock, ImportFailed, import_extensions
 from jobdock.cli import bench, jobs, limits, schedules, types, worker
@@ -44,7 +45,11 @@ def main_options(
         [], "--import", envvar="JOBDOCK_IMPORTS",
         help="Python module with job types to load (repeatable; env: comma-separated)."),
 ) -> None:
-    ctx.obj = Settings(database_url=database_url, storage_url=storage_url, imports=imports)
+    try:
+        ctx.obj = Settings(database_url=database_url, storage_url=storage_url, imports=imports)
+    except ValidationError as exc:  # a JOBDOCK_* variable the settings refuse
+        fail("; ".join(f"JOBDOCK_{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: "
+                       f"{e['msg']}" for e in exc.errors()))
 
 
 @app.command()

@@ -11,6 +11,7 @@ import sys
 
 import uvicorn
 
+from jobdock import eventloop
 from jobdock.app import Dock
 from jobdock.settings import Settings
 from jobdock.web.app import create_app
@@ -68,7 +69,12 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(settings, host, sock, run_worker, log_level))
+        try:
+            eventloop.run(_serve(settings, host, sock, run_worker, log_level),
+                          settings.event_loop)
+        except eventloop.EventLoopUnavailable as exc:
+            print(exc, file=sys.stderr)
+            raise SystemExit(1) from None
 
 
 def served_hosts(settings: Settings, host: str) -> list[str]:

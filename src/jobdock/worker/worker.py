@@ -37,6 +37,10 @@ log = logging.getLogger("jobdock.worker")
 CONTROL_OPS = {"cancel": Interrupt.CANCEL, "pause": Interrupt.PAUSE}
 
 
+def loop_name(loop: asyncio.AbstractEventLoop) -> str:
+    return type(loop).__module__.split(".")[0]  # "uvloop" or "asyncio"
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -136,7 +140,8 @@ class Worker:
     async def run(self) -> None:
         """Work until ``stop()`` (or, in burst mode, until the queue is empty)."""
         return_large_frees()
-        log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
+        log.info("worker %s started (concurrency %d, %s loop)", self.worker_id,
+                 self.settings.concurrency, loop_name(asyncio.get_running_loop()))
         try:
             await self.outage.call(self._announce)
         except Exception as exc:  # the heartbeat loop announces it again
