@@ -57,12 +57,13 @@ def drain(conn: psycopg.Connection[Any], q: dict[str, str]) -> int:
     done = 0
     while True:
         now = datetime.now(UTC)
-        claimed = conn.execute(q["job_claim"], {
+        rows = conn.execute(q["job_claim"], {
             "worker_id": "w", "limit": 10, "types": None, "queues": None, "now": now},
             prepare=True).fetchall()
+        claimed = [r[1] for r in rows if r[1] is not None]  # (limited_due, id, …)
         if not claimed:
             return done
-        results = [{"id": str(c[0]), "output": None, "progress": None} for c in claimed]
+        results = [{"id": str(c), "output": None, "progress": None} for c in claimed]
         conn.execute(q["job_complete_many"], {
             "rows": json.dumps(results), "worker_id": "w", "now": now}, prepare=True)
         done += len(claimed)

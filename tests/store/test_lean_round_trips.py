@@ -93,7 +93,7 @@ async def test_a_short_claim_asks_about_limited_jobs_in_the_same_statement(
     plain = await store.job_insert(NewJob("noop"), now)
     with statements(store) as names:
         won, jobs = await store.job_complete_and_claim("w1", [], 10, None, now)
-    assert [j.id for j in jobs] == [plain.id] and names == ["job_complete_and_claim"]
+    assert [j.id for j in jobs] == [plain.id] and names == ["job_claim"]
 
     # a limited job due: the gated claim follows, told by the round trip itself
     await pg_dock.admin.limit_set("type", "staged_sleep", 1)
@@ -109,7 +109,7 @@ async def test_a_short_claim_asks_about_limited_jobs_in_the_same_statement(
     # nothing due at all: one statement, nothing claimed
     with statements(store) as names:
         assert await store.job_complete_and_claim("w1", [], 10, None, now) == (set(), [])
-    assert names == ["job_complete_and_claim"]
+    assert names == ["job_claim"]
 
 
 async def test_a_store_that_skips_the_decoders_has_identity_decoders(dock: Dock) -> None:

@@ -175,17 +175,13 @@ class Store(InsertQueries, FeatureQueries):
         """A worker's round trip: ``job_complete_many`` and ``job_claim`` in one
         transaction (one statement on Postgres). Returns the completions that won (the
         same guards: a cancel or pause asked before wins) and the jobs claimed."""
-        if not results and not self.claim_in_one_statement:
+        if not results:
             return set(), await self.job_claim(worker_id, limit, types, now, queues)
         params = self._claim_params(worker_id, limit, types, now, queues)
         params["rows"] = self.enc_json([{"id": str(i), "output": o, "progress": p}
                                         for i, o, p in results])
         won, jobs, limited_due = await self._complete_and_claim(params)
         return won, await self._claim_limited(jobs, params, limited_due)
-
-    # The dialect records completions and claims in one statement, with or without
-    # completions (one round trip; otherwise a claim alone is job_claim).
-    claim_in_one_statement = False
 
     async def _complete_and_claim(self, params: dict[str, Any]
                                   ) -> tuple[set[uuid.UUID], list[Job], bool | None]:

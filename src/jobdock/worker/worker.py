@@ -197,7 +197,10 @@ class Worker:
                     continue
                 return  # nothing due, running or being recorded: the queue is drained
             if claimed and len(self.running) < self.settings.concurrency:
-                continue  # the queue may hold more
+                # The queue may hold more: look again, once the jobs just claimed have
+                # started (their first step runs before the next claim is sent).
+                await asyncio.sleep(0)
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
 

@@ -93,7 +93,9 @@ FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id uuid, user_id text, job_type te
 -- name: job_claim
 -- Take up to :limit due pending jobs (highest priority, then oldest) for a worker. Jobs
 -- under a concurrency limit or in a fair queue, and jobs waiting on others, are not
--- taken here (see job_claim_limited).
+-- taken here (see job_claim_limited). Every row is a claimed job (a single all-NULL row
+-- when none was), with limited_due: whether a limited job is due (the gated claim follows
+-- only then, without a read of its own).
 WITH next AS (
     SELECT id FROM background_jobs
     WHERE status = 'pending' AND NOT limited AND deps_pending = 0 AND run_at <= %(now)s
@@ -102,13 +104,20 @@ WITH next AS (
     ORDER BY priority DESC, created_at, id
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
-)
-UPDATE background_jobs j
-SET status = 'processing', worker_id = %(worker_id)s, heartbeat_at = %(now)s,
-    started_at = COALESCE(j.started_at, %(now)s), updated_at = %(now)s,
-    error_message = NULL, error_type = NULL, next_retry_at = NULL
-FROM next WHERE j.id = next.id
-RETURNING j.*;
+), claimed AS (
+    UPDATE background_jobs j
+    SET status = 'processing', worker_id = %(worker_id)s, heartbeat_at = %(now)s,
+        started_at = COALESCE(j.started_at, %(now)s), updated_at = %(now)s,
+        error_message = NULL, error_type = NULL, next_retry_at = NULL
+    FROM next WHERE j.id = next.id
+    RETURNING j.*)
+SELECT EXISTS (
+        SELECT 1 FROM background_jobs
+        WHERE status = 'pending' AND limited AND deps_pending = 0 AND run_at <= %(now)s
+          AND (%(types)s::text[] IS NULL OR job_type = ANY(%(types)s::text[]))
+          AND (%(queues)s::text[] IS NULL OR queue = ANY(%(queues)s::text[]))) AS limited_due,
+    c.*
+FROM (SELECT 1) AS one LEFT JOIN claimed c ON true;
 
 -- name: planner_ordered_claim
 -- (Postgres only; a session setting of the worker's own connections.) Claims must walk the

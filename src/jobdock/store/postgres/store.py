@@ -125,7 +125,17 @@ class PostgresStore(Store):
                 return await cur.fetchall() if cur.description else []
         return await self._run(run)
 
-    claim_in_one_statement = True
+    async def job_claim(self, worker_id: str, limit: int, types: Sequence[str] | None,
+                        now: datetime, queues: Sequence[str] | None = None) -> list[Job]:
+        """One statement: the plain claim, and whether a limited job is due (the gated
+        claim follows only then)."""
+        params = self._claim_params(worker_id, limit, types, now, queues)
+        if limit <= 0:
+            return []
+        rows = await self.fetch("job_claim", params)
+        limited_due = bool(rows[0]["limited_due"]) if rows else False
+        jobs = [self.row_to_job(r) for r in rows if r["id"] is not None]
+        return await self._claim_limited(jobs, params, limited_due)
 
     async def _complete_and_claim(self, params: dict[str, Any]
                                   ) -> tuple[set[uuid.UUID], list[Job], bool | None]:
