@@ -14,11 +14,11 @@ what the pgqueuer and procrastinate adapters do too), the worker started with th
 ``jobdock --database-url DSN --import jobdock_peer_adapter worker --concurrency N``.
 Objects live in their own schema ``pb_jobdock`` (search_path in the DSN).
 
-Worker: one process, one asyncio loop (no uvloop), ``--concurrency`` = harness
-concurrency, ``--log-level warning``: the harness turns per-job INFO logging off for every
-system (procrastinate, rq and celery get the same flag); jobdock's worker logs one INFO
-line per finished job. The handlers
-are ``async def`` like the pgqueuer/procrastinate ones (a plain ``def`` handler runs in a
+Worker: one process, one event loop (uvloop, the CLI's default where it is installed),
+``--concurrency`` = harness concurrency, ``--log-level warning``: the harness turns
+per-job INFO logging off for every system (procrastinate, rq and celery get the same
+flag); jobdock's worker logs one INFO line per finished job. The handlers are
+``async def`` like the pgqueuer/procrastinate ones (a plain ``def`` handler runs in a
 thread of its own per job; ``jobdock bench --handler sync`` measures that).
 Bulk enqueue: ``AsyncClient.submit_many(new_jobs)`` (one INSERT ... jsonb_to_recordset).
 Progress (W3): ``JobContext.update_progress(percent, stage)``: an in-memory update that
@@ -68,7 +68,8 @@ class JobdockAdapter(Adapter):
     distributions = ("jobdock", "psycopg")
     bulk_api = "Client.submit_many"
     progress_api = "JobContext.update_progress"
-    worker_note = "jobdock worker, 1 process, asyncio, --concurrency 10, async handlers"
+    worker_note = ("jobdock worker, 1 process, uvloop (the CLI's loop where installed), "
+                   "--concurrency 10, async handlers")
 
     def __init__(self, concurrency, workdir):
         super().__init__(concurrency, workdir)
