@@ -20,15 +20,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning",
 EXAMPLES = 60
 
 
-@pytest.mark.timeout(600)  # 39 operations x 2 modes x EXAMPLES requests on a loaded machine
+@pytest.mark.timeout(600)  # 40 operations x 2 modes x EXAMPLES requests on a loaded machine
 def test_no_input_causes_a_server_error(idle_server_any: LiveServer) -> None:
     schema = schemathesis.openapi.from_url(idle_server_any.url + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     # list, submit, clear, get, 5 actions, counts, types; documents: upload, list, show, export;
     # schedules (3), limits (2),
-    # workers, bulk, metrics; library integrations (12); connections: list, review, detect,
-    # reprocess
-    assert len(operations) == 39
+    # workers, bulk, metrics, healthz; library integrations (12); connections: list, review,
+    # detect, reprocess
+    assert len(operations) == 40
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)

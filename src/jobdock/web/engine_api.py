@@ -1,4 +1,5 @@
-"""JSON API for the engine features: schedules, limits, workers, bulk actions; /metrics."""
+"""JSON API for the engine features: schedules, limits, workers, bulk actions; /metrics,
+/healthz."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobdock.admin import JobFilter
+from jobdock.admin import JobFilter, StoreUnavailable
 from jobdock.web.api import ERRORS, check_json
 from jobdock.web.context import admin_of, dock_of
 from jobdock.web.listing import check_text
@@ -114,6 +115,18 @@ async def bulk(request: Request, body: BulkIn) -> dict[str, Any]:
     f = JobFilter(statuses=tuple(body.status) if body.status else None, job_type=body.job_type,
                   user_id=body.user_id, stage=body.stage, text=body.q)
     return await admin_of(request).bulk(body.action, f)
+
+
+@metrics_router.get("/healthz", summary="Health: does the database answer? (no token needed)")
+async def healthz(request: Request) -> JSONResponse:
+    """For load balancers and container health checks (open without the admin token):
+    200 while the database answers a cheap read (the job counts), 503 with the reason
+    while it does not."""
+    try:
+        await admin_of(request).counts()
+    except StoreUnavailable as exc:
+        return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
 
 
 @metrics_router.get("/metrics", summary="Prometheus metrics (text format)")
