@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("jobdock.library", "numpy", "pypdf", "pypdfium2", "onnxruntime", "fastapi",
-         "starlette", "uvicorn", "jinja2")
+         "starlette", "uvicorn", "jinja2", "croniter")
 
 # Runs the real entry point, then reports which heavy modules ended up imported.
 PROBE = """

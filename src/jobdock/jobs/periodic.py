@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-
 
 class BadSchedule(ValueError):
     pass
@@ -43,7 +41,7 @@ class Schedule:
             raise BadSchedule(f"schedule {self.name!r}: give exactly one of cron or every")
         if self.every is not None and self.every.total_seconds() <= 0:
             raise BadSchedule(f"schedule {self.name!r}: every must be positive")
-        if self.cron is not None and not croniter.is_valid(self.cron):
+        if self.cron is not None and not _croniter().is_valid(self.cron):
             raise BadSchedule(f"schedule {self.name!r}: invalid cron expression {self.cron!r}")
         try:
             ZoneInfo(self.timezone)
@@ -68,8 +66,16 @@ class Schedule:
             periods = math.floor(moment.timestamp() / step) + 1
             return datetime.fromtimestamp(periods * step, UTC)
         local = moment.astimezone(ZoneInfo(self.timezone))
-        fire: datetime = croniter(self.cron, local).get_next(datetime)
+        fire: datetime = _croniter()(self.cron, local).get_next(datetime)
         return fire.astimezone(UTC)
+
+
+def _croniter() -> Any:
+    """croniter, imported when a cron schedule is first read: commands that never touch
+    one (``jobs list``) do not pay for its import."""
+    from croniter import croniter
+
+    return croniter
 
 
 def format_seconds(seconds: float) -> str:
