@@ -41,6 +41,19 @@ def is_store_outage(exc: BaseException | None) -> bool:
     return False
 
 
+def is_store_conflict(exc: BaseException | None) -> bool:
+    """Did the database roll ``exc``'s statement back whole for a conflict with another
+    session (SQLSTATE class 40: a deadlock, a serialization failure)? Nothing it did
+    remains; running it again is safe."""
+    seen = 0
+    while exc is not None and seen < 20:
+        state = getattr(exc, "sqlstate", None)
+        if isinstance(state, str) and state.startswith("40"):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 @dataclass(frozen=True)
 class JobFilter:
     statuses: tuple[str, ...] | None = None

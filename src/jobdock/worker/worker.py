@@ -23,7 +23,7 @@ from jobdock.jobs.model import Job, JobStatus
 from jobdock.jobs.registry import Registry
 from jobdock.jobs.services import ServiceKey
 from jobdock.storage import Storage
-from jobdock.store import Store, is_store_outage
+from jobdock.store import Store, is_store_conflict, is_store_outage
 from jobdock.worker.completer import Completer
 from jobdock.worker.executor import Executor, RunningJob
 from jobdock.worker.maintenance import LeftoverSweeper, Pruner, Rescuer, RetryScheduler
@@ -35,6 +35,11 @@ from jobdock.worker.settings import WorkerSettings
 
 log = logging.getLogger("jobdock.worker")
 CONTROL_OPS = {"cancel": Interrupt.CANCEL, "pause": Interrupt.PAUSE}
+CONFLICT_PAUSE = 0.1  # seconds before claiming again after the database rolled a claim back
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def loop_name(loop: asyncio.AbstractEventLoop) -> str:
@@ -187,6 +192,12 @@ class Worker:
             try:
                 claimed = await self.run_once()
             except Exception as exc:
+                if is_store_conflict(exc):  # rolled back whole (a deadlock with another
+                    # session, as a migration running beside workers can be): claim again
+                    log.warning("worker %s: the database rolled a claim back (%s); "
+                                "claiming again", self.worker_id, _first_line(exc))
+                    await self._pause_after_conflict()
+                    continue
                 if not is_store_outage(exc):
                     raise
                 await self.outage.pause(self._stopping)  # logged once by the tracker
@@ -203,6 +214,10 @@ class Worker:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+
+    async def _pause_after_conflict(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), CONFLICT_PAUSE)
 
     @property
     def stop_requested(self) -> bool:

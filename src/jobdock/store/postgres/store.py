@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -13,7 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from jobdock.jobs.model import Job
 from jobdock.store.base import Store, StoreUnavailable
-from jobdock.store.migrations import MigrationSet, pending_steps
+from jobdock.store.migrations import MigrationSet, Step, pending_steps
 from jobdock.store.postgres.pools import Pools, Unreachable
 from jobdock.store.queries import load_queries
 
@@ -32,7 +34,9 @@ ORDERED_LISTS = frozenset({"job_list_by_created", "job_list_by_updated"})
 WORKER_WRITES = frozenset({"job_claim", "job_complete_many", "job_complete_and_claim",
                            "job_sync_progress", "job_heartbeat"})
 WORKER_SESSION = ("planner_ordered_claim", "relaxed_commit")
+log = logging.getLogger("jobdock.store")
 _MIGRATION_LOCK = 0x6A6F62646F636B  # "jobdock": one migrator at a time across processes
+MIGRATION_ATTEMPTS = 5  # a step aborted for a deadlock with running workers is run again
 
 
 async def _rows(cur: psycopg.AsyncCursor[Any]) -> list[dict[str, Any]]:
@@ -208,15 +212,31 @@ class PostgresStore(Store):
                 cur = await conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")
                 done = {r["version"] for r in await cur.fetchall()}
                 for step in pending_steps("postgres", done, extra):
-                    async with conn.transaction():
-                        if step.sql:
-                            await conn.execute(step.sql)
-                        await conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (version) "
-                                           "VALUES (%s)", (step.version,))
+                    await self._apply(conn, step)
                     applied.append(step.version)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
         return applied
+
+    async def _apply(self, conn: psycopg.AsyncConnection[Any], step: Step) -> None:
+        """One step in its own transaction; again when Postgres aborted it for a deadlock
+        with running workers (a rolling upgrade: a step that takes a weaker lock on a
+        table, then a stronger one, meets a claim holding a row lock and waiting to
+        update). The step rolled back whole, and the worker's statement went on."""
+        for attempt in range(1, MIGRATION_ATTEMPTS + 1):
+            try:
+                async with conn.transaction():
+                    if step.sql:
+                        await conn.execute(step.sql)
+                    await conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (version) "
+                                       "VALUES (%s)", (step.version,))
+                return
+            except psycopg.errors.DeadlockDetected:
+                if attempt == MIGRATION_ATTEMPTS:
+                    raise
+                log.warning("migration %s deadlocked with running work (attempt %d of %d); "
+                            "running it again", step.version, attempt, MIGRATION_ATTEMPTS)
+                await asyncio.sleep(0.2 * attempt)
 
     async def applied_migrations(self) -> list[str]:
         async with self.pool.connection() as conn:
