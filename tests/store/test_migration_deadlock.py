@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+import jobdock
 from jobdock.app import Dock
 from jobdock.jobs.model import JobStatus, NewJob
 from jobdock.settings import Settings
@@ -109,3 +110,51 @@ async def test_a_worker_whose_claim_is_aborted_for_a_deadlock_goes_on(
         worker.stop()
         await asyncio.wait_for(running, 30)
         await other.close()
+
+
+GATE: dict[str, asyncio.Event] = {}
+
+
+@jobdock.job_type("deadlock_probe_fail")
+async def deadlock_probe_fail(ctx: jobdock.JobContext) -> None:
+    await GATE["go"].wait()
+    raise jobdock.PermanentError("failed on purpose")
+
+
+async def test_an_outcome_write_rolled_back_for_a_deadlock_is_written_again(
+        pg_dock: Dock, pg_url: str) -> None:
+    """The same for a worker's outcome writes (a failure here; completions go the same
+    way): one rolled back for a deadlock was left unrecorded, the job `processing` until
+    the rescuer handed it back (the heartbeat timeout, 30 s by default)."""
+    from jobdock.worker import WorkerSettings
+    from tests.support.engine import FAST, wait_status
+
+    GATE["go"] = asyncio.Event()
+    job = await pg_dock.admin.submit(NewJob("deadlock_probe_fail", max_retries=0))
+    worker = pg_dock.worker(WorkerSettings(concurrency=1, maintenance=False,
+                                           **FAST))  # type: ignore[arg-type]
+    running = asyncio.create_task(worker.run())
+    other = await psycopg.AsyncConnection.connect(pg_url)
+    probe = psycopg.connect(pg_url, autocommit=True)
+    try:
+        await wait_status(pg_dock, job.id, JobStatus.PROCESSING, timeout=20)
+        await other.execute("SET deadlock_timeout = '30s'")  # the worker's check runs first
+        await other.execute("LOCK TABLE job_status_count_deltas IN EXCLUSIVE MODE")
+        GATE["go"].set()  # the handler fails; its failure's count trigger waits for us
+        deadline = time.monotonic() + 20
+        while not probe.execute(
+                "SELECT count(*) FROM pg_locks w JOIN pg_locks h ON h.pid = w.pid "
+                "WHERE NOT w.granted AND w.relation = 'job_status_count_deltas'::regclass "
+                "AND h.granted AND h.mode = 'RowExclusiveLock' "
+                "AND h.relation = 'background_jobs'::regclass").fetchone()[0]:
+            assert time.monotonic() < deadline, "the failure's write never waited"
+            await asyncio.sleep(0.01)
+        await other.execute("LOCK TABLE background_jobs IN ACCESS EXCLUSIVE MODE")
+        await other.commit()
+        failed = await wait_status(pg_dock, job.id, JobStatus.FAILED, timeout=10)
+        assert failed.error_message == "failed on purpose"
+    finally:
+        probe.close()
+        await other.close()
+        worker.stop()
+        await asyncio.wait_for(running, 30)

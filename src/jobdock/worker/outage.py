@@ -16,11 +16,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from jobdock.store import is_store_outage
+from jobdock.store import is_store_conflict, is_store_outage
 
 T = TypeVar("T")
 log = logging.getLogger("jobdock.worker")
 
+
+CONFLICT_PAUSE = 0.1  # seconds before a write the database rolled back is tried again
 
 class OutageGaveUp(Exception):
     """The database stayed unreachable longer than the caller was willing to wait."""
@@ -73,17 +75,23 @@ class Outage:
     async def persist(self, fn: Callable[[], Awaitable[T]], patience: float,
                       stop: asyncio.Event | None = None) -> T:
         """Retry ``fn`` through an outage for up to ``patience`` seconds (or until
-        ``stop`` is set); other errors pass through at once."""
+        ``stop`` is set), and when the database rolled it back for a conflict with
+        another session (a deadlock: nothing of it remains); other errors pass through
+        at once."""
         deadline = time.monotonic() + patience
         while True:
             try:
                 return await self.call(fn)
             except Exception as exc:
-                if not is_store_outage(exc):
+                conflict = is_store_conflict(exc)
+                if not (conflict or is_store_outage(exc)):
                     raise
                 if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
                     raise OutageGaveUp(str(exc)) from exc
-            await self.pause(stop)
+            if conflict:
+                await asyncio.sleep(CONFLICT_PAUSE)
+            else:
+                await self.pause(stop)
 
     async def pause(self, stop: asyncio.Event | None = None) -> None:
         """Wait one backoff step (less if ``stop`` is set meanwhile)."""

@@ -28,14 +28,13 @@ from jobdock.worker.completer import Completer
 from jobdock.worker.executor import Executor, RunningJob
 from jobdock.worker.maintenance import LeftoverSweeper, Pruner, Rescuer, RetryScheduler
 from jobdock.worker.memory import return_large_frees
-from jobdock.worker.outage import Outage
+from jobdock.worker.outage import CONFLICT_PAUSE, Outage
 from jobdock.worker.port import ServiceFactory
 from jobdock.worker.scheduler import PeriodicEnqueuer
 from jobdock.worker.settings import WorkerSettings
 
 log = logging.getLogger("jobdock.worker")
 CONTROL_OPS = {"cancel": Interrupt.CANCEL, "pause": Interrupt.PAUSE}
-CONFLICT_PAUSE = 0.1  # seconds before claiming again after the database rolled a claim back
 
 
 def _first_line(exc: BaseException) -> str:
