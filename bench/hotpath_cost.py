@@ -18,11 +18,13 @@ the script must run on the database's machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +73,41 @@ def drain(conn: psycopg.Connection[Any], q: dict[str, str]) -> int:
             conn.execute(q["job_counts_fold"])
 
 
+@contextlib.contextmanager
+def migrated_schema(database_url: str, prefix: str) -> Iterator[str]:
+    """A fresh schema with jobdock's migrations applied; its URL (search_path); dropped
+    afterwards."""
+    import asyncio
+
+    from jobdock.app import Dock
+    from jobdock.settings import Settings
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    url = f"{database_url}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        async def migrate() -> None:
+            dock = await Dock.open(Settings(database_url=url))
+            await dock.close()
+        asyncio.run(migrate())
+        yield url
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def backend_cpu_ns(conn: psycopg.Connection[Any]) -> Callable[[], int]:
+    """The CPU time (ns) the server process behind ``conn`` has used so far, as a reader
+    (``/proc/<pid>/schedstat``: this script must run on the database's machine)."""
+    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+
+    def cpu_ns() -> int:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0])
+    return cpu_ns
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -79,21 +116,8 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     args = parser.parse_args()
     names = [v for v in args.variants.split(",") if v]
-    schema = f"hotpath_{uuid.uuid4().hex[:8]}"
-    url = f"{args.database_url}?options=-csearch_path%3D{schema}"
     q = load_queries("postgres")
-    with psycopg.connect(args.database_url, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        import asyncio
-
-        from jobdock.app import Dock
-        from jobdock.settings import Settings
-
-        async def migrate() -> None:
-            dock = await Dock.open(Settings(database_url=url))
-            await dock.close()
-        asyncio.run(migrate())
+    with migrated_schema(args.database_url, "hotpath") as url:
         claim_us: dict[str, list[float]] = {v: [] for v in names}
         claim_cpu: dict[str, list[float]] = {v: [] for v in names}
         insert_cpu: dict[str, list[float]] = {v: [] for v in names}
@@ -103,11 +127,7 @@ def main() -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             for setting in ("planner_ordered_claim", "relaxed_commit"):
                 conn.execute(q[setting])
-            pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-
-            def cpu_ns() -> int:
-                with open(f"/proc/{pid}/schedstat") as f:
-                    return int(f.read().split()[0])
+            cpu_ns = backend_cpu_ns(conn)
             for r in range(args.rounds):
                 for v in names:
                     counts, indexes = VARIANTS[v]
@@ -136,9 +156,6 @@ def main() -> None:
                   f"{statistics.median(claim_us[v]):28.1f} "
                   f"{statistics.median(insert_us[v]):7.1f}   CPU {med / base:.2f}x of {names[0]}")
         print(f"# end load {os.getloadavg()}")
-    finally:
-        with psycopg.connect(args.database_url, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from hotpath_cost import backend_cpu_ns, migrated_schema
 from hotpath_cost import drain as drain_shipped
 from hotpath_cost import insert as insert_shipped
 
@@ -101,21 +102,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--database-url", default=BASE)
     args = parser.parse_args()
-    schema = f"shape_{uuid.uuid4().hex[:8]}"
-    url = f"{args.database_url}?options=-csearch_path%3D{schema}"
     q = load_queries("postgres")
-    with psycopg.connect(args.database_url, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        import asyncio
-
-        from jobdock.app import Dock
-        from jobdock.settings import Settings
-
-        async def migrate() -> None:
-            dock = await Dock.open(Settings(database_url=url))
-            await dock.close()
-        asyncio.run(migrate())
+    with migrated_schema(args.database_url, "shape") as url:
         cpu: dict[str, dict[str, list[float]]] = {
             v: {"insert": [], "claim+complete": []} for v in ("shipped", "hot+history")}
         print(f"# {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, load "
@@ -124,11 +112,7 @@ def main() -> None:
             conn.execute(PROTOTYPE)
             for setting in ("planner_ordered_claim", "relaxed_commit"):
                 conn.execute(q[setting])
-            pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-
-            def cpu_ns() -> int:
-                with open(f"/proc/{pid}/schedstat") as f:
-                    return int(f.read().split()[0])
+            cpu_ns = backend_cpu_ns(conn)
             for r in range(args.rounds):
                 for variant in cpu:
                     conn.execute("TRUNCATE background_jobs, hot_queue, job_history")
@@ -153,9 +137,6 @@ def main() -> None:
         for variant, figures in cpu.items():
             print(f"{variant:<14}{statistics.median(figures['insert']):14.1f}"
                   f"{statistics.median(figures['claim+complete']):24.1f}")
-    finally:
-        with psycopg.connect(args.database_url, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":

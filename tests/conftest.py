@@ -92,6 +92,18 @@ async def dock(settings: Settings) -> AsyncIterator[Dock]:
         await d.close()
 
 
+@pytest.fixture
+async def pg_dock(pg_url: str, tmp_path: Path) -> AsyncIterator[Dock]:
+    """A dock on Postgres alone (for what only Postgres does)."""
+    import tests.support.jobtypes  # noqa: F401 - registers the test job types
+
+    d = await Dock.open(Settings(database_url=pg_url, storage_url=str(tmp_path / "s")))
+    try:
+        yield d
+    finally:
+        await d.close()
+
+
 # ---- engine: a dock on a fake clock -----------------------------------------------------
 @pytest.fixture
 def clock() -> FakeClock:

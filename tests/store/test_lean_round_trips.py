@@ -6,10 +6,9 @@ the full path does."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,23 +16,11 @@ import pytest
 from jobdock.app import Dock
 from jobdock.jobs.clock import FakeClock
 from jobdock.jobs.model import JobStatus, NewJob
-from jobdock.settings import Settings
 from jobdock.store.base import Store
 
 clock = FakeClock()
 # what a submit sets itself, or the database does: not compared
 _OWN = {"id", "created_at", "updated_at", "run_at"}
-
-
-@pytest.fixture
-async def pg_dock(pg_url: str, tmp_path: Path) -> AsyncIterator[Dock]:
-    import tests.support.jobtypes  # noqa: F401 - registers the test job types
-
-    dock = await Dock.open(Settings(database_url=pg_url, storage_url=str(tmp_path / "s")))
-    try:
-        yield dock
-    finally:
-        await dock.close()
 
 
 @contextmanager

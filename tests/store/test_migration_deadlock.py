@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,22 +15,10 @@ import pytest
 import jobdock
 from jobdock.app import Dock
 from jobdock.jobs.model import JobStatus, NewJob
-from jobdock.settings import Settings
 from jobdock.store import MigrationSet
 
 pytestmark = pytest.mark.postgres
 PROBE = MigrationSet("lock_upgrade", "tests.support.lock_upgrade_ext")
-
-
-@pytest.fixture
-async def pg_dock(pg_url: str, tmp_path: Path) -> AsyncIterator[Dock]:
-    import tests.support.jobtypes  # noqa: F401 - registers the test job types
-
-    dock = await Dock.open(Settings(database_url=pg_url, storage_url=str(tmp_path / "s")))
-    try:
-        yield dock
-    finally:
-        await dock.close()
 
 
 def _migration_holds_share(probe: psycopg.Connection[tuple[object, ...]]) -> bool:

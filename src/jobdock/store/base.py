@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import uuid
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,27 +31,24 @@ class StoreUnavailable(ConnectionError):
     """
 
 
-def is_store_outage(exc: BaseException | None) -> bool:
-    """Was ``exc`` (or what caused it) the database being unreachable?"""
+def _causes(exc: BaseException | None) -> Iterator[BaseException]:
+    """``exc`` and what caused it, nearest first (at most 20)."""
     seen = 0
     while exc is not None and seen < 20:
-        if isinstance(exc, StoreUnavailable):
-            return True
+        yield exc
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
+
+
+def is_store_outage(exc: BaseException | None) -> bool:
+    """Was ``exc`` (or what caused it) the database being unreachable?"""
+    return any(isinstance(e, StoreUnavailable) for e in _causes(exc))
 
 
 def is_store_conflict(exc: BaseException | None) -> bool:
     """Did the database roll ``exc``'s statement back whole for a conflict with another
     session (SQLSTATE class 40: a deadlock, a serialization failure)? Nothing it did
     remains; running it again is safe."""
-    seen = 0
-    while exc is not None and seen < 20:
-        state = getattr(exc, "sqlstate", None)
-        if isinstance(state, str) and state.startswith("40"):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
+    return any(str(getattr(e, "sqlstate", None) or "").startswith("40") for e in _causes(exc))
 
 
 @dataclass(frozen=True)

@@ -141,20 +141,23 @@ class PostgresStore(Store):
                         now: datetime, queues: Sequence[str] | None = None) -> list[Job]:
         """One statement: the plain claim, and whether a limited job is due (the gated
         claim follows only then)."""
-        params = self._claim_params(worker_id, limit, types, now, queues)
         if limit <= 0:
             return []
-        rows = await self.fetch("job_claim", params)
-        limited_due = bool(rows[0]["limited_due"]) if rows else False
-        jobs = [self.row_to_job(r) for r in rows if r["id"] is not None]
+        params = self._claim_params(worker_id, limit, types, now, queues)
+        jobs, limited_due = self._claimed(await self.fetch("job_claim", params))
         return await self._claim_limited(jobs, params, limited_due)
+
+    def _claimed(self, rows: list[dict[str, Any]]) -> tuple[list[Job], bool]:
+        """A claim statement's answer: the jobs claimed (an all-NULL row stands for none)
+        and whether a limited job is due."""
+        return ([self.row_to_job(r) for r in rows if r["id"] is not None],
+                bool(rows[0]["limited_due"]) if rows else False)
 
     async def _complete_and_claim(self, params: dict[str, Any]
                                   ) -> tuple[set[uuid.UUID], list[Job], bool | None]:
         rows = await self.fetch("job_complete_and_claim", params)
         won = set(rows[0]["completed_ids"] or ()) if rows else set()
-        limited_due = bool(rows[0]["limited_due"]) if rows else False
-        return won, [self.row_to_job(r) for r in rows if r["id"] is not None], limited_due
+        return (won, *self._claimed(rows))
 
     async def _worker_session(self, conn: psycopg.AsyncConnection[Any]) -> None:
         for setting in WORKER_SESSION:
