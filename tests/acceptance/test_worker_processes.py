@@ -179,7 +179,9 @@ async def _submit_and_drain(url: str, tmp_path: Path, n_workers: int, n_jobs: in
     try:
         import tests.support.jobtypes  # noqa: F401
 
-        await dock.admin.submit_many([NewJob("test_record", {"log": str(log), "seconds": 0.001})
+        # 20 ms a job: one worker alone needs seconds, longer than the others take to
+        # start on a loaded machine (at 1 ms the first one drained it all before them)
+        await dock.admin.submit_many([NewJob("test_record", {"log": str(log), "seconds": 0.02})
                                       for _ in range(n_jobs)])
         await asyncio.to_thread(_drain_with, n_workers, n_jobs, url, tmp_path / "s", log)
         counts = await dock.admin.counts()
