@@ -49,9 +49,10 @@ STATEMENTS: dict[str, Statement] = {
 
 
 async def _two_running_jobs_higher_id_first(dock: Dock) -> tuple[uuid.UUID, uuid.UUID]:
-    first = (await dock.admin.submit(NewJob("noop"))).id
-    while (second := (await dock.admin.submit(NewJob("noop"))).id) > first:
-        pass  # the ones in between stay pending, untouched
+    # (new jobs get ascending ids: the pair's ids are chosen, the higher one stored first)
+    second, first = sorted([uuid.uuid4(), uuid.uuid4()])
+    for job_id in (first, second):
+        await dock.admin.submit(NewJob("noop", id=job_id))
     await dock.store.execute(
         "UPDATE background_jobs SET status = 'processing', worker_id = %(w)s, "
         "heartbeat_at = now() WHERE id = ANY(%(ids)s::uuid[])", {"w": W, "ids": [first, second]})

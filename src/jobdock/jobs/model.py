@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypedDict
 
+from jobdock.jobs.ids import new_job_id
+
 
 class JobStatus(StrEnum):
     PENDING = "pending"
@@ -72,7 +74,7 @@ class NewJob:
     max_retries: int = DEFAULT_MAX_RETRIES
     run_at: datetime | None = None
     metadata: JSON = field(default_factory=dict)
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=new_job_id)  # time-ordered (jobs/ids.py)
     queue: str | None = None  # None: the job type's queue ("default" unless declared)
     # uniqueness: a duplicate (same key, in one of the statuses, within the window) is not
     # inserted; the submit returns the existing job instead. See jobs/unique.py.

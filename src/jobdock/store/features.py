@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from jobdock.jobs.ids import new_job_id
 from jobdock.jobs.periodic import Schedule
 from jobdock.store.runner import QueryRunner
 
@@ -96,7 +97,7 @@ class FeatureQueries(QueryRunner):
 
         Returns the new job's id, or None when another enqueuer claimed the period first.
         """
-        job_id, token = uuid.uuid4(), uuid.uuid4().hex
+        job_id, token = new_job_id(), uuid.uuid4().hex
         common = {"name": name, "job_id": self.enc_id(job_id), "token": token,
                   "now": self.enc_time(now)}
         steps = [("schedule_advance", {**common, "due": self.enc_time(due),
