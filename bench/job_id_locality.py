@@ -12,10 +12,11 @@ time-ordered id lands at the index's right edge.
 Each turn inserts ``--batches`` bulk statements of 1,000 jobs (``job_insert_many``) and
 ``--singles`` one-job inserts (Postgres: ``job_insert_plain``, autocommit; SQLite: one
 transaction each), with v4 ids and then v7 ids, in turns, into the same table: first
-empty (truncated before each turn), then holding ``--rows`` jobs (inserted with random
-ids, as a table filled before this change is). Prints µs per job, medians: wall time,
-and on Postgres the CPU time of the server process (``/proc``: run it on the database's
-machine).
+empty (emptied before each turn), then holding ``--rows`` finished jobs (inserted with
+random ids, as a table filled before this change is). On Postgres each turn then drains
+the jobs it put, with the worker's statements (claim 10, complete 10; no worker process).
+Prints µs per job, medians: wall time, and on Postgres the CPU time of the server
+process (``/proc``: run it on the database's machine).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 
 import psycopg
 from hotpath_cost import backend_cpu_ns, migrated_schema
+from hotpath_cost import drain as drain_queue
 from psycopg.types.json import Jsonb
 
 from jobdock.jobs.ids import new_job_id
@@ -68,6 +70,13 @@ class Postgres:
 
     def truncate(self) -> None:
         self.conn.execute("TRUNCATE background_jobs")
+
+    def finish_all(self) -> None:
+        self.conn.execute("UPDATE background_jobs SET status = 'completed', worker_id = 'w', "
+                          "started_at = now(), completed_at = now() WHERE status = 'pending'")
+
+    def drain(self) -> None:
+        drain_queue(self.conn, self.q)
 
     def settle(self) -> None:
         self.conn.execute("VACUUM ANALYZE background_jobs")
@@ -111,6 +120,11 @@ class Sqlite:
     def truncate(self) -> None:
         self.conn.execute("DELETE FROM background_jobs")
 
+    def finish_all(self) -> None:
+        self.conn.execute("UPDATE background_jobs SET status = 'completed', worker_id = 'w', "
+                          "started_at = :now, completed_at = :now WHERE status = 'pending'",
+                          {"now": datetime.now(UTC).isoformat()})
+
     def settle(self) -> None:
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -120,19 +134,26 @@ def measure(db: Postgres | Sqlite, args: argparse.Namespace, empty: bool
     out: dict[str, list[tuple[float, float | None]]] = {}
     for _ in range(args.rounds):
         for kind, make_id in KINDS.items():
+            if empty:
+                db.truncate()
             for what, n, work in (
                     ("bulk", args.batches * BATCH,
                      lambda m=make_id: [db.bulk(m, BATCH) for _ in range(args.batches)]),
                     ("single", args.singles,
                      lambda m=make_id: [db.single(m) for _ in range(args.singles)])):
-                if empty:
-                    db.truncate()
                 db.settle()
                 t0, c0 = time.perf_counter(), db.cpu_ns() if db.cpu_ns else 0
                 work()
                 wall = (time.perf_counter() - t0) / n * 1e6
                 server = (db.cpu_ns() - c0) / n / 1e3 if db.cpu_ns else None
                 out.setdefault(f"{what:6s} {kind}", []).append((wall, server))
+            if isinstance(db, Postgres):  # the worker's claim/complete of the jobs just put
+                db.settle()
+                n = args.batches * BATCH + args.singles
+                t0, c0 = time.perf_counter(), db.cpu_ns()
+                db.drain()
+                out.setdefault(f"drain  {kind}", []).append(
+                    ((time.perf_counter() - t0) / n * 1e6, (db.cpu_ns() - c0) / n / 1e3))
     return out
 
 
@@ -164,6 +185,7 @@ def main() -> None:
             db.truncate()
             for _ in range(args.rows // BATCH):
                 db.bulk(uuid.uuid4, BATCH)
+            db.finish_all()  # a big table is mostly finished jobs
             report(f"{args.rows:,} jobs", measure(db, args, empty=False))
 
     if args.backend == "postgres":
