@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import jobdock_bench.jobs  # noqa: F401  (registers bench_noop)
 import psycopg
