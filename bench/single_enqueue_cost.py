@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -112,7 +113,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--n", type=int, default=2000)
     args = parser.parse_args(argv)
-    import tempfile
     with migrated_schema(args.postgres_url, "jobdock_single") as url, \
             tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run(url, args.rounds, args.n, Path(tmp)))
