@@ -144,4 +144,4 @@ def test_waiting_into_a_pipe_prints_one_plain_line_per_change(tmp_path: Path) ->
                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert watched.returncode == 0
     assert watched.stdout.endswith("\n") and len(watched.stdout.splitlines()) == 1
-    assert watched.stdout.split()[:3] == [job_id[:8], "process_document", "completed"]
+    assert watched.stdout.split()[:3] == [job_id[-8:], "process_document", "completed"]

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from jobdock.app import Dock
 from jobdock.jobs.clock import FakeClock
-from jobdock.jobs.ids import new_job_id
+from jobdock.jobs.describe import job_title
+from jobdock.jobs.ids import new_job_id, short_job_id
 from jobdock.jobs.model import NewJob
 from jobdock.jobs.periodic import Schedule
 from jobdock.store import JobFilter
@@ -55,3 +56,15 @@ async def test_jobs_submitted_together_are_claimed_in_the_order_given(dock: Dock
     ids = await dock.admin.submit_many([NewJob("test_record", {}) for _ in range(30)])
     claimed = await dock.store.job_claim("w", 30, None, dock.admin.clock.now())
     assert [j.id for j in claimed] == ids
+
+
+
+async def test_jobs_made_together_have_distinct_short_ids_and_titles(dock: Dock) -> None:
+    # a v7 id's first 8 hex digits are its timestamp's top bits: the same for a minute
+    ids = [new_job_id() for _ in range(500)]
+    shorts = [short_job_id(i) for i in ids]
+    assert len(set(shorts)) == len(shorts)
+    assert all(len(s) == 8 and s in str(i) for s, i in zip(shorts, ids, strict=True))
+    await dock.admin.submit_many([NewJob("noop") for _ in range(20)])
+    jobs = await dock.store.job_list(JobFilter(limit=50))
+    assert len({job_title(j) for j in jobs}) == 20  # "job <short id>", one each

@@ -80,4 +80,14 @@ async def test_a_job_page_shows_its_queue_unique_key_and_what_it_waits_for(
         after=(uuid.UUID(parent["id"]), uuid.UUID(child["id"]))))
     page = (await client.get(f"/jobs/{waiting.id}")).text
     assert "imports" in page and "u-1" in page
-    assert parent["id"][:8] in page and "2 not completed yet" in page
+    assert parent["id"][-8:] in page and "2 not completed yet" in page
+
+
+async def test_the_jobs_table_tells_jobs_submitted_together_apart(
+        client: httpx.AsyncClient) -> None:
+    # their ids share the first 8 digits (the time); the table shows the random end
+    ids = [(await submit(client, "noop"))["id"] for _ in range(3)]
+    table = (await client.get("/partials/jobs")).text
+    assert all(f">{i[-8:]}<" in table or f">{i[-8:]} " in table for i in ids), table
+    crumbs = (await client.get(f"/jobs/{ids[0]}")).text
+    assert f'<span class="mono">{ids[0][-8:]}</span>' in crumbs

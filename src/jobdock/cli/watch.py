@@ -14,6 +14,7 @@ from rich.table import Column
 from rich.text import Text
 
 from jobdock.app import Dock
+from jobdock.jobs.ids import short_job_id
 from jobdock.jobs.model import Job
 
 _DONE = {"completed", "failed", "cancelled"}
@@ -22,14 +23,15 @@ _DONE = {"completed", "failed", "cancelled"}
 def _describe(job: Job) -> str:
     stage = job.progress.get("stage") or ""
     details = job.progress.get("details") or ""
-    return f"{str(job.id)[:8]} {job.job_type} [{job.status}] {stage} {details}".strip()
+    return f"{short_job_id(job.id)} {job.job_type} [{job.status}] {stage} {details}".strip()
 
 
 def _plain_line(job: Job) -> str:
     percent = float(job.progress.get("percent") or 0)
     stage = job.progress.get("stage") or ""
     details = job.progress.get("details") or ""
-    return f"{str(job.id)[:8]} {job.job_type} {job.status} {percent:.0f}% {stage} {details}".strip()
+    return (f"{short_job_id(job.id)} {job.job_type} {job.status} {percent:.0f}% {stage} "
+            f"{details}").strip()
 
 
 async def watch_jobs(dock: Dock, job_id: str | None, interval: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from jobdock.jobs.ids import short_job_id
 from jobdock.jobs.model import Job, JobStatus
 
 
@@ -16,7 +17,7 @@ def job_title(job: Job) -> str:
             return title.strip()
     if job.entity_type or job.entity_id:
         return f"{job.entity_type or 'entity'} {job.entity_id or ''}".strip()
-    return f"job {str(job.id)[:8]}"
+    return f"job {short_job_id(job.id)}"
 
 
 def is_retrying(job: Job) -> bool:

@@ -28,3 +28,10 @@ else:
 def new_job_id() -> uuid.UUID:
     """A fresh, time-ordered job id."""
     return _uuid7()
+
+
+def short_job_id(job_id: uuid.UUID | str) -> str:
+    """The id as people read it in lists and logs: its last 8 hex digits. A v7 id begins
+    with its timestamp (the first 8 digits are the same for a minute); it ends in random
+    bits. Any part of an id finds its job in the search box."""
+    return str(job_id)[-8:]

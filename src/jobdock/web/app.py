@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 
 from jobdock.app import Dock, Extension, Worker, WorkerSettings
 from jobdock.jobs.describe import retry_note
+from jobdock.jobs.ids import short_job_id
 from jobdock.jobs.registry import Registry
 from jobdock.web import api, auth, engine_api, engine_pages, errors, pages, partials, sse, views
 from jobdock.web.listing import StageCache
@@ -43,6 +44,7 @@ def make_templates(registry: Registry, extensions: list[Extension] | None = None
     env.globals["submit_panels"] = [panel for e in extensions for panel in e.submit_panels]
     env.globals["type_label"] = functools.partial(views.type_label, registry)
     env.filters.update(ago=views.ago, clock=views.clock, pretty_json=views.pretty_json,
+                       short_id=short_job_id,
                        ago_iso=lambda value: views.ago(views.parse_time(value)))
     env.globals.update(job_title=views.job_title, is_fresh=views.is_fresh,
                        percent=views.percent, actions_for=views.actions_for,
