@@ -82,3 +82,28 @@ def test_matches_a_brute_force_reference(random_table):
 def test_no_sources_no_connections():
     t = table(record("a", "A"))
     assert semantic.find(t, np.array([], dtype=np.int64), _all(t)) == []
+
+
+def _exact(t, source_id, target_id):
+    a = t.embeddings[t.chunk_ids.index(source_id)].astype(np.float64)
+    b = t.embeddings[t.chunk_ids.index(target_id)].astype(np.float64)
+    return round(float(sum(x * y for x, y in zip(a, b, strict=True))), 6)
+
+
+def test_strengths_are_the_exact_cosines_whatever_the_cpu(random_table):
+    # a float32 product's last bits depend on its shape and the BLAS kernel (batches of
+    # 5 and 20 sources disagreed in the 6th decimal on AMD EPYC): every strength is the
+    # float64 cosine of the two stored vectors, computed here pair by pair
+    t = random_table
+    found = semantic.find(t, t.rows_of_document("D3"), _all(t))
+    assert len(found) > 20
+    assert [c.strength for c in found] == [_exact(t, c.source_chunk_id, c.target_chunk_id)
+                                          for c in found]
+
+
+def test_the_shortlist_keeps_everything_within_the_margin_of_the_last_place():
+    sources = np.array([0, 0, 0, 0, 1, 1, 2])
+    scores = np.array([0.9, 0.8, 0.79995, 0.7, 0.5, 0.4, 0.3])
+    mask = table_module.near_best(sources, scores, 2, margin=1e-4)
+    # source 0: 2nd best 0.8, so 0.79995 stays; source 1 has only two; source 2 one
+    assert mask.tolist() == [True, True, True, False, True, True, True]

@@ -133,3 +133,21 @@ def test_documents_of_one_field_are_not_bridged_through_a_stray_passage():
     fields = thematic.document_fields(t)
     assert [t.domains[t.domain_codes.tolist().index(f)] for f in fields] == \
         ["technology", "technology", "politics"]
+
+
+def test_raw_similarity_is_the_exact_cosine_whatever_the_cpu():
+    # sibling of the semantic engine's test: float32 products only shortlist
+    rng = np.random.default_rng(3)
+    rows = [record(f"a{i}", "A", list(rng.normal(size=8) + 3), importance=0.9,
+                   domain="biology") for i in range(6)]
+    rows += [record(f"t{i:02}", f"T{i}", list(rng.normal(size=8) + 3), importance=0.9,
+                    domain="economics") for i in range(40)]
+    t = table(*rows)
+    found = thematic.find(t, thematic.select_sources(t, t.rows_of_document("A")),
+                          np.ones(len(t), dtype=bool))
+    assert found
+    for c in found:
+        a = t.embeddings[t.chunk_ids.index(c.source_chunk_id)].astype(np.float64)
+        b = t.embeddings[t.chunk_ids.index(c.target_chunk_id)].astype(np.float64)
+        exact = sum(x * y for x, y in zip(a, b, strict=True))
+        assert c.metadata["raw_similarity"] == round(float(exact), 6)

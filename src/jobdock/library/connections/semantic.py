@@ -14,7 +14,14 @@ from jobdock.library.connections.model import (
     SemanticParams,
     rounded,
 )
-from jobdock.library.connections.table import ChunkTable, similarities_above, top_per_source
+from jobdock.library.connections.table import (
+    RESCORE_MARGIN,
+    ChunkTable,
+    exact_cosines,
+    near_best,
+    similarities_above,
+    top_per_source,
+)
 
 
 def find(table: ChunkTable, sources: np.ndarray, targets: np.ndarray,
@@ -24,9 +31,15 @@ def find(table: ChunkTable, sources: np.ndarray, targets: np.ndarray,
     sources = np.asarray(sources, dtype=np.int64)
     if not len(sources):
         return []
-    s, t, v = similarities_above(table, sources, targets, params.threshold)
+    # float32 products shortlist (see RESCORE_MARGIN); exact cosines decide
+    s, t, v = similarities_above(table, sources, targets, params.threshold - RESCORE_MARGIN)
     other = table.doc_codes[s] != table.doc_codes[t]
-    s, t, v = s[other], t[other], np.round(v[other].astype(np.float64), 6)
+    s, t, v = s[other], t[other], v[other]
+    near = near_best(s, v, params.max_results_per_chunk)
+    s, t = s[near], t[near]
+    exact = exact_cosines(table, s, t)
+    above = exact > params.threshold
+    s, t, v = s[above], t[above], np.round(exact[above], 6)
     keep = top_per_source(s, t, v, params.max_results_per_chunk)
     out = []
     for i in keep:

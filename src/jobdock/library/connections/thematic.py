@@ -35,7 +35,13 @@ from jobdock.library.connections.model import (
     clamp01,
     rounded,
 )
-from jobdock.library.connections.table import BLOCK_ROWS, ChunkTable, top_per_source
+from jobdock.library.connections.table import (
+    BLOCK_ROWS,
+    RESCORE_MARGIN,
+    ChunkTable,
+    exact_cosines,
+    top_per_source,
+)
 
 SHARED_BONUS = 0.1
 MAX_SHARED = 3
@@ -133,15 +139,17 @@ def _related(table: ChunkTable, sources: np.ndarray, candidates: np.ndarray,
                | (table.doc_codes[sources][:, None] == table.doc_codes[cols][None, :])
                | ((source_fields[:, None] >= 0)
                   & (source_fields[:, None] == target_fields[None, :]))
-               | (cos < params.min_similarity))
+               | (cos < params.min_similarity - RESCORE_MARGIN))
         score = np.where(bad, -np.inf, cos + SHARED_BONUS * bonus)
+        # float32 cosines shortlist: every candidate within the berth of the k-th best
+        # (see RESCORE_MARGIN); exact cosines decide, in find()
         take = min(k, len(cols))
-        best = np.argpartition(-score, take - 1, axis=1)[:, :take]
-        si = np.repeat(np.arange(len(sources)), take)
-        bi = best.ravel()
-        fine = np.isfinite(score[si, bi])
+        kth = -np.partition(-score, take - 1, axis=1)[:, take - 1]
+        si, bi = np.nonzero(np.isfinite(score) & (score >= kth[:, None] - RESCORE_MARGIN))
+        exact = exact_cosines(table, sources[si], cols[bi])
+        fine = exact >= params.min_similarity
         si, bi = si[fine], bi[fine]
-        parts.append((sources[si], cols[bi], np.round(cos[si, bi].astype(np.float64), 6),
+        parts.append((sources[si], cols[bi], np.round(exact[fine], 6),
                       bonus[si, bi].astype(np.int64)))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
